@@ -1,0 +1,1 @@
+"""Metrics: earned value, burn, milestones, RAG and roll-ups over a Portfolio."""

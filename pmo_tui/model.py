@@ -1,0 +1,469 @@
+"""The canonical portfolio model: six typed tables in one immutable snapshot.
+
+Sources (folder, database) produce :class:`TableState` objects, one per table,
+each holding the rows that passed row-level validation. :func:`assemble` turns
+them into a :class:`Portfolio`: it derives programmes when only a programme
+column exists, applies the cross-table rules (unknown references) and bumps the
+version. Replacing one table (an incremental reload) goes through
+:meth:`Portfolio.with_tables`, which reuses every table that did not change.
+
+Nothing here imports textual; the core must run headless (reports, ``check``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from types import MappingProxyType
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from pmo_tui.problems import Problem, Severity
+
+Kind = Literal["id", "text", "date", "month", "money", "percent", "int", "enum", "bool"]
+
+#: canonical dtypes per column kind
+DTYPES: dict[str, str] = {
+    "id": "str",
+    "text": "str",
+    "enum": "str",
+    "date": "datetime64[s]",
+    "month": "datetime64[s]",  # first day of the month
+    "money": "float64",
+    "percent": "float64",
+    "int": "Int64",
+    "bool": "boolean",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    name: str
+    kind: Kind
+    required: bool = False
+    #: allowed canonical values for enums (after alias mapping)
+    values: tuple[str, ...] = ()
+
+
+def _cols(*cols: Column) -> tuple[Column, ...]:
+    return cols
+
+
+#: PRODUCT.md §3. Extra columns beyond the contract are marked "(derived)".
+SCHEMAS: dict[str, tuple[Column, ...]] = {
+    "programmes": _cols(
+        Column("programme_id", "id", required=True),
+        Column("name", "text"),
+        Column("portfolio", "text"),
+        Column("manager", "text"),
+    ),
+    "projects": _cols(
+        Column("project_id", "id", required=True),
+        Column("name", "text", required=True),
+        Column("programme_id", "id"),
+        # (derived) a programme *name* column; programmes are derived from it
+        Column("programme", "text"),
+        # (derived) lets a projects-only folder say which portfolio a programme is in
+        Column("portfolio", "text"),
+        Column("manager", "text"),
+        Column("start_date", "date"),
+        Column("end_date", "date"),
+        Column("budget", "money", required=True),
+        Column("percent_complete", "percent"),
+        Column("status", "enum", values=("active", "on hold", "closed")),
+        Column("phase", "text"),
+        Column("forecast_cost", "money"),
+        Column("forecast_end_date", "date"),
+        Column("reported_rag", "text"),
+    ),
+    "milestones": _cols(
+        Column("milestone_id", "id", required=True),
+        Column("project_id", "id", required=True),
+        Column("name", "text", required=True),
+        Column("baseline_date", "date", required=True),
+        Column("forecast_date", "date"),
+        Column("actual_date", "date"),
+        # (extension) a key milestone counts for time RAG; absent means every milestone is key
+        Column("key", "bool"),
+    ),
+    "costs": _cols(
+        Column("project_id", "id", required=True),
+        Column("period", "month", required=True),
+        Column("amount", "money", required=True),
+        Column("category", "text"),
+    ),
+    "plan": _cols(
+        Column("project_id", "id", required=True),
+        Column("period", "month", required=True),
+        Column("amount", "money", required=True),
+    ),
+    "issues": _cols(
+        Column("issue_id", "id", required=True),
+        Column("project_id", "id", required=True),
+        Column("title", "text", required=True),
+        Column("type", "enum", values=("risk", "issue", "assumption", "dependency")),
+        # canonical severity is 1..4 = low, medium, high, critical
+        Column("severity", "int"),
+        Column("status", "enum", values=("open", "in progress", "closed")),
+        Column("owner", "text"),
+        Column("raised_date", "date"),
+        Column("due_date", "date"),
+        Column("description", "text"),
+    ),
+}
+
+TABLES: tuple[str, ...] = tuple(SCHEMAS)
+SEVERITY_LABELS: dict[int, str] = {1: "low", 2: "medium", 3: "high", 4: "critical"}
+#: the id column(s) that make a row unique
+KEYS: dict[str, tuple[str, ...]] = {
+    "programmes": ("programme_id",),
+    "projects": ("project_id",),
+    "milestones": ("milestone_id",),
+    "costs": (),  # many cost lines per project/period/category are fine; they are summed
+    "plan": (),
+    "issues": ("issue_id",),
+}
+#: tables whose project_id must name a known project
+REFERENCES_PROJECT: tuple[str, ...] = ("milestones", "costs", "plan", "issues")
+
+
+def column_names(table: str) -> list[str]:
+    return [c.name for c in SCHEMAS[table]]
+
+
+def empty_frame(table: str) -> pd.DataFrame:
+    """A zero-row frame with the canonical columns and dtypes of ``table``."""
+    return pd.DataFrame(
+        {c.name: pd.Series([], dtype=DTYPES[c.kind]) for c in SCHEMAS[table]}
+    )
+
+
+def conform(table: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """Return ``frame`` with exactly the canonical columns, in order, with canonical dtypes.
+
+    Missing optional columns are added as all-missing. Values must already be
+    parsed (the sources do the parsing and report what fails); this only casts.
+    """
+    out: dict[str, pd.Series] = {}
+    n = len(frame)
+    for col in SCHEMAS[table]:
+        dtype = DTYPES[col.kind]
+        if col.name in frame.columns:
+            series = frame[col.name]
+            if str(series.dtype) != dtype:
+                series = series.astype(dtype)
+            out[col.name] = series.reset_index(drop=True)
+        else:
+            out[col.name] = pd.Series([None] * n, dtype=dtype) if n else pd.Series([], dtype=dtype)
+    return pd.DataFrame(out)
+
+
+def fingerprint(frame: pd.DataFrame) -> str:
+    """A content hash, so a reload that produced identical rows counts as unchanged."""
+    if frame.empty:
+        return "empty:" + ",".join(frame.columns)
+    hashed = pd.util.hash_pandas_object(frame, index=False).to_numpy()
+    return hashlib.blake2b(hashed.tobytes(), digest_size=16).hexdigest()
+
+
+@dataclass(frozen=True, eq=False)
+class TableState:
+    """One table as a source last produced it.
+
+    ``frame`` holds the rows that passed row-level validation. When a reload
+    fails, the source keeps the last good ``frame`` and sets ``stale`` to the
+    reason; ``loaded_at`` then stays the time of the last good load.
+    """
+
+    name: str
+    frame: pd.DataFrame
+    origin: str | None = None  # file path or database table the rows came from
+    loaded_at: datetime | None = None  # last successful load
+    checked_at: datetime | None = None  # last time the source was looked at
+    stale: str | None = None  # why the frame is not current, if it is not
+    problems: tuple[Problem, ...] = ()
+    digest: str = ""
+    present: bool = True  # False when the source has no such table
+    #: the source row number (as the officer sees it) of each row of ``frame``
+    rows: np.ndarray | None = None
+
+    @classmethod
+    def absent(cls, name: str, checked_at: datetime | None = None) -> TableState:
+        return cls(name=name, frame=empty_frame(name), checked_at=checked_at, present=False,
+                   digest=fingerprint(empty_frame(name)))
+
+    @classmethod
+    def loaded(
+        cls,
+        name: str,
+        frame: pd.DataFrame,
+        *,
+        origin: str | None,
+        at: datetime,
+        problems: Iterable[Problem] = (),
+        rows: Iterable[int] | None = None,
+    ) -> TableState:
+        canonical = conform(name, frame)
+        row_numbers = None if rows is None else np.asarray(rows, dtype=np.int64)
+        if row_numbers is not None and len(row_numbers) != len(canonical):
+            raise ValueError(f"{name}: {len(row_numbers)} row numbers for {len(canonical)} rows")
+        return cls(
+            rows=row_numbers,
+            name=name,
+            frame=canonical,
+            origin=origin,
+            loaded_at=at,
+            checked_at=at,
+            problems=tuple(problems),
+            digest=fingerprint(canonical),
+        )
+
+    def failed(self, reason: str, at: datetime, problems: Iterable[Problem] = ()) -> TableState:
+        """The same rows, marked stale because a reload failed."""
+        return replace(self, stale=reason, checked_at=at, problems=tuple(problems))
+
+    def checked(self, at: datetime) -> TableState:
+        return replace(self, checked_at=at)
+
+
+@dataclass(frozen=True, eq=False)
+class Portfolio:
+    """An immutable snapshot of all six tables after cross-table checks.
+
+    ``frames`` are the tables as the metrics and screens see them: programmes
+    derived where needed, and rows with unknown references removed (and reported
+    in ``problems``). ``states`` keep what the source produced, so an incremental
+    reload can swap one table and re-derive only what depends on it.
+    """
+
+    states: Mapping[str, TableState]
+    frames: Mapping[str, pd.DataFrame]
+    version: int
+    source: str
+    #: problems that belong to the source as a whole (bad config, unknown files, ...)
+    source_problems: tuple[Problem, ...] = ()
+    #: problems from the cross-table checks
+    reference_problems: tuple[Problem, ...] = ()
+    #: per table, the version number at which its frame last changed
+    table_versions: Mapping[str, int] = field(default_factory=dict)
+
+    # -- reading -------------------------------------------------------------
+    def __getitem__(self, table: str) -> pd.DataFrame:
+        return self.frames[table]
+
+    @property
+    def problems(self) -> tuple[Problem, ...]:
+        rows = [p for name in TABLES for p in self.states[name].problems]
+        return (*self.source_problems, *rows, *self.reference_problems)
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.severity is Severity.ERROR)
+
+    @property
+    def stale(self) -> dict[str, str]:
+        """Tables whose frame is not current, with the reason."""
+        return {n: s.stale for n, s in self.states.items() if s.stale}
+
+    @property
+    def data_as_of(self) -> datetime | None:
+        """When the oldest present table was last loaded successfully."""
+        times = [s.loaded_at for s in self.states.values() if s.present and s.loaded_at]
+        return min(times) if times else None
+
+    @property
+    def last_checked(self) -> datetime | None:
+        times = [s.checked_at for s in self.states.values() if s.checked_at]
+        return max(times) if times else None
+
+    def changed_since(self, other: Portfolio | None) -> frozenset[str]:
+        """Names of tables whose frames differ from ``other``."""
+        if other is None:
+            return frozenset(TABLES)
+        return frozenset(
+            n for n in TABLES if self.table_versions.get(n) != other.table_versions.get(n)
+        )
+
+    # -- building ------------------------------------------------------------
+    def with_tables(
+        self,
+        updates: Mapping[str, TableState],
+        *,
+        source_problems: tuple[Problem, ...] | None = None,
+    ) -> Portfolio:
+        """A new snapshot with some tables replaced; unchanged tables are reused."""
+        states = dict(self.states)
+        states.update(updates)
+        return assemble(
+            states,
+            source=self.source,
+            previous=self,
+            source_problems=self.source_problems if source_problems is None else source_problems,
+        )
+
+
+# -- assembly ----------------------------------------------------------------
+
+#: which canonical frames depend on which source tables
+DEPENDS_ON: dict[str, frozenset[str]] = {
+    "programmes": frozenset({"programmes", "projects"}),
+    "projects": frozenset({"projects", "programmes"}),
+    "milestones": frozenset({"milestones", "projects"}),
+    "costs": frozenset({"costs", "projects"}),
+    "plan": frozenset({"plan", "projects"}),
+    "issues": frozenset({"issues", "projects"}),
+}
+
+
+def assemble(
+    states: Mapping[str, TableState],
+    *,
+    source: str,
+    previous: Portfolio | None = None,
+    source_problems: tuple[Problem, ...] = (),
+) -> Portfolio:
+    """Build a snapshot from table states, redoing only what changed since ``previous``."""
+    full = {name: states.get(name) or TableState.absent(name) for name in TABLES}
+    if previous is not None:
+        changed_src = {
+            n for n in TABLES if full[n].digest != previous.states[n].digest
+        }
+    else:
+        changed_src = set(TABLES)
+
+    frames: dict[str, pd.DataFrame] = {}
+    ref_problems: list[Problem] = []
+    table_versions: dict[str, int] = {}
+    version = (previous.version + 1) if previous is not None else 1
+
+    if previous is not None and not (changed_src & DEPENDS_ON["programmes"]):
+        frames["programmes"] = previous.frames["programmes"]
+        frames["projects"] = previous.frames["projects"]
+        ref_problems.extend(
+            p for p in previous.reference_problems if p.table in ("programmes", "projects")
+        )
+    else:
+        programmes, projects, problems = _resolve_programmes(full["programmes"], full["projects"])
+        frames["programmes"], frames["projects"] = programmes, projects
+        ref_problems.extend(problems)
+
+    project_ids = frames["projects"]["project_id"]
+    for name in REFERENCES_PROJECT:
+        if previous is not None and not (changed_src & DEPENDS_ON[name]):
+            frames[name] = previous.frames[name]
+            ref_problems.extend(p for p in previous.reference_problems if p.table == name)
+            continue
+        frame, problems = _drop_unknown_projects(full[name], project_ids)
+        frames[name] = frame
+        ref_problems.extend(problems)
+
+    for name in TABLES:
+        if previous is not None and frames[name] is previous.frames[name]:
+            table_versions[name] = previous.table_versions[name]
+        elif previous is not None and fingerprint(frames[name]) == fingerprint(previous.frames[name]):
+            frames[name] = previous.frames[name]
+            table_versions[name] = previous.table_versions[name]
+        else:
+            table_versions[name] = version
+
+    return Portfolio(
+        states=MappingProxyType(dict(full)),
+        frames=MappingProxyType(frames),
+        version=version,
+        source=source,
+        source_problems=tuple(source_problems),
+        reference_problems=tuple(ref_problems),
+        table_versions=MappingProxyType(table_versions),
+    )
+
+
+def _origin(state: TableState) -> str:
+    return state.origin or state.name
+
+
+def _resolve_programmes(
+    prog_state: TableState, proj_state: TableState
+) -> tuple[pd.DataFrame, pd.DataFrame, list[Problem]]:
+    """Derive programmes from the projects' programme column where needed.
+
+    A project names its programme by ``programme_id`` or, failing that, by a
+    ``programme`` name; a name that matches a programme's name resolves to its
+    id. Programmes that only appear in projects are added, with the project's
+    ``portfolio`` column as their portfolio.
+    """
+    programmes = prog_state.frame
+    projects = proj_state.frame.copy()
+    problems: list[Problem] = []
+
+    pid = projects["programme_id"]
+    by_name = projects["programme"]
+    if not programmes.empty:
+        name_to_id = dict(
+            zip(programmes["name"].str.casefold(), programmes["programme_id"], strict=False)
+        )
+        resolved = by_name.str.casefold().map(name_to_id)
+        by_name = resolved.fillna(by_name)
+    projects["programme_id"] = pid.fillna(by_name)
+
+    known = set(programmes["programme_id"])
+    used = projects.loc[projects["programme_id"].notna(), ["programme_id", "programme", "portfolio"]]
+    missing = used[~used["programme_id"].isin(known)]
+    if not missing.empty:
+        derived = (
+            missing.groupby("programme_id", sort=True)
+            .agg(name=("programme", "first"), portfolio=("portfolio", "first"))
+            .reset_index()
+        )
+        derived["name"] = derived["name"].fillna(derived["programme_id"])
+        derived["manager"] = None
+        if prog_state.present and not programmes.empty:
+            for value in derived["programme_id"]:
+                problems.append(
+                    Problem(
+                        file=_origin(proj_state),
+                        table="projects",
+                        rule="unknown-programme",
+                        column="programme_id",
+                        value=str(value),
+                        message=(
+                            f"programme {value!r} is not in the programmes table; "
+                            "it is shown as a derived programme"
+                        ),
+                        severity=Severity.WARNING,
+                    )
+                )
+        programmes = pd.concat([programmes, conform("programmes", derived)], ignore_index=True)
+    programmes = conform("programmes", programmes)
+    return programmes, conform("projects", projects), problems
+
+
+def _drop_unknown_projects(
+    state: TableState, project_ids: pd.Series
+) -> tuple[pd.DataFrame, list[Problem]]:
+    frame = state.frame
+    if frame.empty:
+        return frame, []
+    known = frame["project_id"].isin(project_ids)
+    if bool(known.all()):
+        return frame, []
+    bad = frame.loc[~known, "project_id"]
+    rows: list[int | None] = (
+        [int(state.rows[i]) for i in bad.index] if state.rows is not None else [None] * len(bad)
+    )
+    problems = [
+        Problem(
+            file=_origin(state),
+            table=state.name,
+            rule="unknown-reference",
+            row=row,
+            column="project_id",
+            value=str(value),
+            message=f"project {value!r} is not in the projects table; row skipped",
+        )
+        for row, value in zip(rows, bad, strict=True)
+    ]
+    return frame.loc[known].reset_index(drop=True), problems

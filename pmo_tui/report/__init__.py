@@ -1,0 +1,1 @@
+"""Progress reports: json, md, html, xlsx from one computation."""

@@ -1,0 +1,1 @@
+"""The triage and annotation store (the one place pmo-tui writes)."""

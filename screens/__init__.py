@@ -1,0 +1,1 @@
+"""Screens of the pmo-tui app (installed as pmo_tui.screens)."""

@@ -1,0 +1,58 @@
+"""Shared fixtures: real folders on disk, real databases."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+REALDATA = ROOT.parent / "shared" / "realdata"
+IN_CI = bool(os.environ.get("CI"))
+PG_URL = os.environ.get("PMO_TUI_TEST_PG_URL")
+
+
+@pytest.fixture
+def realdata() -> Path:
+    if not REALDATA.is_dir():
+        pytest.skip(f"{REALDATA} is absent (public real-world exports live in ../shared/realdata)")
+    return REALDATA
+
+
+def _pg_admin_url() -> str:
+    if not PG_URL:
+        if IN_CI:
+            pytest.fail("CI is set but PMO_TUI_TEST_PG_URL is not: .ci/run must start PostgreSQL")
+        pytest.skip("PMO_TUI_TEST_PG_URL is unset; PostgreSQL tests need a server (see .ci/run)")
+    return PG_URL
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+    admin = _pg_admin_url()
+    import sqlalchemy as sa
+
+    name = f"pmo_test_{uuid.uuid4().hex[:12]}"
+    engine = sa.create_engine(admin, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    except sa.exc.OperationalError as exc:
+        if IN_CI:
+            pytest.fail(f"PostgreSQL at PMO_TUI_TEST_PG_URL is unreachable: {exc}")
+        pytest.skip(f"PostgreSQL unreachable: {exc}")
+    url = sa.engine.make_url(admin).set(database=name).render_as_string(hide_password=False)
+    try:
+        yield url
+    finally:
+        with engine.connect() as conn:
+            conn.exec_driver_sql(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                f"WHERE datname = '{name}' AND pid <> pg_backend_pid()"
+            )
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
+        engine.dispose()

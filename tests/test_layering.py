@@ -1,0 +1,60 @@
+"""The core never imports textual: reports, `check` and the store run headless."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CORE = ROOT / "pmo_tui"
+UI_MODULES = {CORE / "app.py"}
+
+
+def core_modules() -> list[str]:
+    names = []
+    for path in sorted(CORE.rglob("*.py")):
+        if path in UI_MODULES or "__pycache__" in path.parts:
+            continue
+        rel = path.relative_to(ROOT).with_suffix("")
+        parts = list(rel.parts)
+        if parts[-1] == "__init__":
+            parts.pop()
+        if parts[-1] == "__main__":
+            continue
+        names.append(".".join(parts))
+    return names
+
+
+@pytest.mark.parametrize("path", sorted(p for p in CORE.rglob("*.py") if p not in UI_MODULES),
+                         ids=lambda p: str(p.relative_to(ROOT)))
+def test_core_source_has_no_textual_import(path: Path) -> None:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0:
+            names = [node.module or ""]
+        else:
+            continue
+        bad = [n for n in names if n.split(".")[0] in {"textual", "textual_plotext", "rich"}
+               or n.startswith(("pmo_tui.screens", "pmo_tui.widgets", "pmo_tui.app"))]
+        assert not bad, f"{path.relative_to(ROOT)}:{node.lineno} imports {bad}"
+
+
+def test_importing_every_core_module_leaves_textual_unloaded() -> None:
+    modules = core_modules()
+    assert "pmo_tui.model" in modules and len(modules) > 5
+    code = (
+        "import importlib, sys\n"
+        f"for name in {modules!r}:\n"
+        "    importlib.import_module(name)\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'textual_plotext'))\n"
+        "print(','.join(bad))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "", f"core imported {result.stdout.strip()}"

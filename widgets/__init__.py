@@ -1,0 +1,1 @@
+"""Widgets of the pmo-tui app (installed as pmo_tui.widgets)."""
