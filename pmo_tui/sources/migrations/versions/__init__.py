@@ -1,0 +1,1 @@
+"""Source schema migration scripts."""
