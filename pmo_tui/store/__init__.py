@@ -1,1 +1,58 @@
-"""The triage and annotation store (the one place pmo-tui writes)."""
+"""The triage and annotation store (the one place pmo-tui writes).
+
+Open it with :func:`open_store`; everything else is on :class:`Store`. The
+store is headless (no textual) and every call blocks, so the UI runs them in
+thread workers. See ``docs/store.md`` for the design and its guarantees.
+"""
+
+from pmo_tui.store.errors import (
+    InvalidValue,
+    NetworkFilesystem,
+    ReadOnlyStore,
+    SchemaMismatch,
+    StoreBusy,
+    StoreError,
+)
+from pmo_tui.store.overlay import merge_triage
+from pmo_tui.store.records import (
+    AuditEntry,
+    BulkConflict,
+    BulkSaved,
+    Conflict,
+    Edit,
+    HistoryEntry,
+    Note,
+    Officer,
+    Round,
+    Saved,
+    Triage,
+)
+from pmo_tui.store.store import Store, open_store
+from pmo_tui.store.values import FIELDS, PRIORITY_LABELS, STATUSES, normalize_changes
+
+__all__ = [
+    "FIELDS",
+    "PRIORITY_LABELS",
+    "STATUSES",
+    "AuditEntry",
+    "BulkConflict",
+    "BulkSaved",
+    "Conflict",
+    "Edit",
+    "HistoryEntry",
+    "InvalidValue",
+    "NetworkFilesystem",
+    "Note",
+    "Officer",
+    "ReadOnlyStore",
+    "Round",
+    "Saved",
+    "SchemaMismatch",
+    "Store",
+    "StoreBusy",
+    "StoreError",
+    "Triage",
+    "merge_triage",
+    "normalize_changes",
+    "open_store",
+]

@@ -1,0 +1,135 @@
+"""Engines for the store: SQLite and PostgreSQL set up for many writers.
+
+SQLite
+    pysqlite's own transaction handling is switched off (``isolation_level =
+    None``) and every transaction is begun explicitly: ``BEGIN IMMEDIATE`` for
+    writes (connections with the ``pmo_write`` execution option), so the write
+    lock is taken up front and ``busy_timeout`` applies (a deferred transaction
+    that reads then writes fails with SQLITE_BUSY_SNAPSHOT instead of waiting),
+    and plain ``BEGIN`` for reads. WAL mode lets readers run beside a writer;
+    ``synchronous=FULL`` makes every commit durable.
+
+PostgreSQL
+    psycopg 3, READ COMMITTED. Writes lock the rows they check (``SELECT ... FOR
+    UPDATE``) and update with a compare-and-set on the version column. A
+    ``lock_timeout`` bounds how long a save waits behind another; sessions that
+    sit idle inside a transaction are ended by the server, so a frozen client
+    cannot hold locks for long.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import sqlite3
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.pool import StaticPool
+
+from pmo_tui.store.errors import StoreError
+
+#: execution option that makes a connection's transactions write transactions
+WRITE = "pmo_write"
+BUSY_TIMEOUT_S = 5.0
+PG_LOCK_TIMEOUT_MS = 5000
+PG_IDLE_IN_TRANSACTION_MS = 60_000
+PG_KEEPALIVES = {
+    "keepalives": 1,
+    "keepalives_idle": 10,
+    "keepalives_interval": 5,
+    "keepalives_count": 3,
+}
+
+
+def os_user() -> str:
+    """The OS account of this process (never ``$USER``/``$LOGNAME``, which anyone can set)."""
+    uid = os.geteuid()
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return f"uid {uid}"
+
+
+def create(url: sa.URL, *, read_only: bool) -> Engine:
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        return _sqlite(url, read_only)
+    if backend == "postgresql":
+        return _postgres(url, read_only)
+    raise StoreError(f"the store runs on SQLite or PostgreSQL, not {backend}")
+
+
+def _sqlite(url: sa.URL, read_only: bool) -> Engine:
+    memory = not url.database or url.database == ":memory:"
+    kwargs: dict[str, Any] = {
+        "connect_args": {"timeout": BUSY_TIMEOUT_S, "check_same_thread": False}
+    }
+    if memory:
+        kwargs["poolclass"] = StaticPool
+    engine = sa.create_engine(url, **kwargs)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:
+        dbapi_conn.isolation_level = None  # we emit BEGIN ourselves
+        cur = dbapi_conn.cursor()
+        try:
+            cur.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+            if not memory and not read_only:
+                cur.execute("PRAGMA journal_mode = WAL")
+            cur.execute("PRAGMA synchronous = FULL")
+            if read_only:
+                cur.execute("PRAGMA query_only = ON")
+        finally:
+            cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        write = conn.get_execution_options().get(WRITE, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    return engine
+
+
+def _postgres(url: sa.URL, read_only: bool) -> Engine:
+    options = (
+        f"-c lock_timeout={PG_LOCK_TIMEOUT_MS} "
+        f"-c idle_in_transaction_session_timeout={PG_IDLE_IN_TRANSACTION_MS}"
+    )
+    if read_only:
+        options += " -c default_transaction_read_only=on"
+    connect_args: dict[str, Any] = {
+        "options": options,
+        "application_name": "pmo-tui store",
+        "connect_timeout": 10,
+        **PG_KEEPALIVES,
+    }
+    return sa.create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+
+
+def writer(engine: Engine) -> Connection:
+    """A connection whose transactions are write transactions."""
+    return engine.connect().execution_options(**{WRITE: True})
+
+
+def now(conn: Connection) -> datetime:
+    """The time of a change, UTC: the database's transaction time on PostgreSQL
+    (one clock for every officer), the app's clock on SQLite (same machine)."""
+    if conn.dialect.name == "postgresql":
+        value = conn.exec_driver_sql("SELECT now() AT TIME ZONE 'UTC'").scalar_one()
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC)
+    return datetime.now(UTC)
+
+
+def session_user(engine: Engine) -> str | None:
+    """``session_user`` on PostgreSQL; None elsewhere."""
+    if engine.dialect.name != "postgresql":
+        return None
+    with engine.connect() as conn:
+        value = conn.exec_driver_sql("SELECT session_user").scalar_one()
+        conn.rollback()
+    return str(value)
