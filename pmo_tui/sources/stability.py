@@ -1,0 +1,172 @@
+"""Decide when a changed file is safe to read: stable on disk and, where we can tell, complete.
+
+watchfiles reports a batch as soon as ``step`` ms pass without events, so a slow
+copy (an export tool writing in chunks, a copy over a network share) can look
+finished after its first chunk. :class:`Settler` therefore re-stats every file
+that changed (size, mtime_ns, inode) and releases it only when
+
+* the stat has not changed for ``settle`` seconds, observed by two checks; every
+  change observed while waiting doubles the quiet time required (up to
+  ``max_quiet``), because a file that is seen growing is being copied slowly;
+* the file looks complete (:func:`looks_complete`: a CSV ends with a line break,
+  an XLSX ends with its zip directory); if not, it must stay quiet for
+  ``incomplete_quiet`` before it is read anyway (a file may legitimately lack the
+  final line break, and the loader reports a truncated file as a problem);
+* a file that vanished has stayed missing for ``delete_grace`` seconds, so the
+  delete-then-rename of an Excel save counts as one replace, not a delete;
+* and in any case once it has been pending for ``max_wait`` seconds (bounded: a
+  file that never stops changing is read anyway rather than starving the screen).
+
+The clock is a parameter, so the rules are tested without sleeping.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+#: how far from the end a zip's end-of-central-directory record can be (22 + max comment)
+_EOCD_WINDOW = 22 + 65535
+_EOCD = b"PK\x05\x06"
+_TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
+_ZIP_SUFFIXES = (".xlsx", ".xlsm", ".zip")
+_XML_SUFFIXES = (".xml",)
+
+
+@dataclass(frozen=True, slots=True)
+class Stat:
+    """What we compare to tell whether a file changed."""
+
+    size: int
+    mtime_ns: int
+    ino: int
+    dev: int
+
+    @classmethod
+    def of(cls, path: Path | str) -> Stat | None:
+        """The file's stat (following symlinks), or None when it does not exist.
+
+        Other errors (permission denied, I/O errors) propagate: the caller decides
+        whether the folder itself is still usable.
+        """
+        try:
+            st = Path(path).stat()
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        return cls(st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev)
+
+
+def looks_complete(path: Path | str, size: int) -> bool:
+    """A cheap check that a file is not cut off mid-write (reads at most ~64 KiB at the end)."""
+    name = os.fspath(path).lower()
+    if not name.endswith(_TEXT_SUFFIXES + _ZIP_SUFFIXES + _XML_SUFFIXES):
+        return True
+    if size == 0:
+        return False  # created, not yet written: a copy is about to fill it
+    try:
+        with Path(path).open("rb") as handle:
+            if name.endswith(_ZIP_SUFFIXES):
+                start = max(0, size - _EOCD_WINDOW)
+                handle.seek(start)
+                return _EOCD in handle.read(size - start)
+            handle.seek(max(0, size - 256))
+            tail = handle.read(256)
+    except OSError:
+        return True  # let the loader report what is wrong with it
+    if name.endswith(_XML_SUFFIXES):
+        return tail.rstrip().endswith(b">")
+    return tail.endswith((b"\n", b"\r"))
+
+
+@dataclass(slots=True)
+class _Pending:
+    path: Path
+    stat: Stat | None
+    first: float  # when it was first reported
+    since: float  # when it was last seen to change
+    checked: float  # when it was last stat'ed
+    changes: int = 0  # changes observed while pending
+
+
+class Settler:
+    """Files that changed, each waiting until it is safe to read."""
+
+    def __init__(
+        self,
+        *,
+        settle: float = 0.05,
+        max_quiet: float = 1.0,
+        incomplete_quiet: float = 0.5,
+        delete_grace: float = 0.4,
+        max_wait: float = 10.0,
+        stat: Callable[[Path], Stat | None] = Stat.of,
+        complete: Callable[[Path, int], bool] = looks_complete,
+    ) -> None:
+        self.settle = settle
+        self.max_quiet = max_quiet
+        self.incomplete_quiet = incomplete_quiet
+        self.delete_grace = delete_grace
+        self.max_wait = max_wait
+        self._stat = stat
+        self._complete = complete
+        self._pending: dict[str, _Pending] = {}
+
+    def __len__(self) -> int:
+        return len(self._pending)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._pending
+
+    def touch(self, name: str, path: Path, now: float) -> None:
+        """``name`` changed (an event or a rescan saw it): (re)start waiting for it."""
+        stat = self._stat(path)
+        entry = self._pending.get(name)
+        if entry is None:
+            self._pending[name] = _Pending(path, stat, first=now, since=now, checked=now)
+            return
+        entry.changes += 1
+        entry.stat, entry.since, entry.checked = stat, now, now
+
+    def required_quiet(self, entry: _Pending) -> float:
+        if entry.stat is None:
+            return self.delete_grace
+        return min(self.max_quiet, self.settle * 2 ** min(entry.changes, 8))
+
+    def poll(self, now: float) -> list[tuple[str, Stat | None]]:
+        """Re-stat what is due; return the files that are ready, with their stat."""
+        ready: list[tuple[str, Stat | None]] = []
+        for name, entry in list(self._pending.items()):
+            if now - entry.checked >= self.settle * 0.8:
+                stat = self._stat(entry.path)
+                entry.checked = now
+                if stat != entry.stat:
+                    entry.stat, entry.since = stat, now
+                    entry.changes += 1
+            if self._is_ready(entry, now):
+                del self._pending[name]
+                ready.append((name, entry.stat))
+        return ready
+
+    def _is_ready(self, entry: _Pending, now: float) -> bool:
+        if now - entry.first >= self.max_wait:
+            return True
+        quiet = now - entry.since
+        if quiet < self.required_quiet(entry):
+            return False
+        if entry.stat is None:
+            return True
+        if quiet >= self.incomplete_quiet:
+            return True
+        return self._complete(entry.path, entry.stat.size)
+
+    def next_check(self, now: float) -> float | None:
+        """Seconds until :meth:`poll` has something to do, or None when nothing is pending."""
+        if not self._pending:
+            return None
+        due = min(entry.checked + self.settle for entry in self._pending.values())
+        return max(0.0, due - now)
+
+    def names(self) -> Iterable[str]:
+        return tuple(self._pending)

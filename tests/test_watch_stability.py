@@ -1,0 +1,164 @@
+"""When a changed file may be read: the settling rules, on real files, with an explicit clock."""
+
+from __future__ import annotations
+
+import os
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from pmo_tui.sources.stability import Settler, Stat, looks_complete
+from pmo_tui.sources.tempfiles import is_ignored
+
+
+def settler() -> Settler:
+    return Settler(
+        settle=0.05, max_quiet=1.0, incomplete_quiet=0.5, delete_grace=0.4, max_wait=10.0
+    )
+
+
+def bump(path: Path, text: str, mtime_ns: int) -> None:
+    path.write_text(text)
+    os.utime(path, ns=(mtime_ns, mtime_ns))
+
+
+def test_a_quiet_complete_file_is_ready_after_two_stats(tmp_path: Path) -> None:
+    path = tmp_path / "issues.csv"
+    path.write_text("a,b\n1,2\n")
+    s = settler()
+    s.touch("issues.csv", path, now=0.0)
+    assert s.poll(0.02) == [], "not before the settle time"
+    ready = s.poll(0.05)
+    assert [name for name, _ in ready] == ["issues.csv"]
+    assert ready[0][1] == Stat.of(path)
+    assert len(s) == 0
+
+
+def test_each_change_seen_while_waiting_doubles_the_quiet_time(tmp_path: Path) -> None:
+    path = tmp_path / "costs.csv"
+    bump(path, "a\n1\n", 1_000_000_000)
+    s = settler()
+    s.touch("costs.csv", path, now=0.0)
+    bump(path, "a\n1\n2\n", 2_000_000_000)
+    assert s.poll(0.05) == []  # changed since the event: wait again, longer
+    assert s.poll(0.14) == [], "after one observed change it needs 0.1 s of quiet"
+    assert [n for n, _ in s.poll(0.16)] == ["costs.csv"]
+
+
+def test_a_csv_cut_mid_row_waits_for_the_incomplete_quiet(tmp_path: Path) -> None:
+    path = tmp_path / "issues.csv"
+    path.write_text("issue_id,title\nI-1,Fir")
+    s = settler()
+    s.touch("issues.csv", path, now=0.0)
+    assert s.poll(0.05) == []
+    assert s.poll(0.3) == []
+    assert [n for n, _ in s.poll(0.5)] == ["issues.csv"], "read anyway once quiet long enough"
+
+
+def test_a_missing_file_is_reported_only_after_the_grace(tmp_path: Path) -> None:
+    path = tmp_path / "issues.xlsx"
+    s = settler()
+    s.touch("issues.xlsx", path, now=0.0)  # deleted (first half of Excel's save)
+    assert s.poll(0.2) == []
+    assert s.poll(0.39) == []
+    assert s.poll(0.41) == [("issues.xlsx", None)]
+
+
+def test_a_file_back_within_the_grace_is_a_replace(tmp_path: Path) -> None:
+    path = tmp_path / "issues.csv"
+    s = settler()
+    s.touch("issues.csv", path, now=0.0)
+    assert s.poll(0.1) == []
+    path.write_text("a\n1\n")  # the rename landed
+    assert s.poll(0.15) == []  # seen changing: wait for quiet
+    ready = s.poll(0.3)
+    assert [n for n, _ in ready] == ["issues.csv"] and ready[0][1] is not None
+
+
+def test_a_file_that_never_settles_is_read_after_max_wait(tmp_path: Path) -> None:
+    path = tmp_path / "issues.csv"
+    s = settler()
+    s.touch("issues.csv", path, now=0.0)
+    t = 0.0
+    for i in range(200):
+        t = 0.05 * (i + 1)
+        bump(path, f"a\n{i}\n", 1_000_000_000 + i)
+        if s.poll(t):
+            break
+    assert 9.9 <= t <= 10.05
+
+
+def test_next_check_is_none_when_idle_and_short_while_settling(tmp_path: Path) -> None:
+    s = settler()
+    assert s.next_check(0.0) is None
+    s.touch("x.csv", tmp_path / "x.csv", now=1.0)
+    check = s.next_check(1.0)
+    assert check == pytest.approx(0.05)
+
+
+def test_looks_complete(tmp_path: Path) -> None:
+    csv = tmp_path / "a.csv"
+    csv.write_bytes(b"a,b\r\n1,2\r\n")
+    assert looks_complete(csv, csv.stat().st_size)
+    csv.write_bytes(b"a,b\r\n1,")
+    assert not looks_complete(csv, csv.stat().st_size)
+    csv.write_bytes(b"")
+    assert not looks_complete(csv, 0), "an empty file is usually a copy that has not started"
+
+    book = tmp_path / "a.xlsx"
+    with zipfile.ZipFile(book, "w") as z:
+        z.writestr("xl/workbook.xml", "<workbook/>" * 1000)
+    whole = book.read_bytes()
+    assert looks_complete(book, len(whole))
+    book.write_bytes(whole[: len(whole) // 2])
+    assert not looks_complete(book, len(whole) // 2), (
+        "a zip without its central directory is cut off"
+    )
+
+    xml = tmp_path / "plan.xml"
+    xml.write_text("<Project><Tasks></Tasks></Project>\n")
+    assert looks_complete(xml, xml.stat().st_size)
+    xml.write_text("<Project><Tasks><Ta")
+    assert not looks_complete(xml, xml.stat().st_size)
+
+    other = tmp_path / "pmo-tui.toml"
+    other.write_text("x = 1")
+    assert looks_complete(other, other.stat().st_size)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "~$Budget.xlsx",
+        ".~lock.Budget.xlsx#",
+        "Budget.tmp",
+        "A1B2C3D4",
+        "a1b2c3d4",
+        ".DS_Store",
+        ".pmo-tui",
+        "costs.csv~",
+        "costs.csv.part",
+        "bad\udcffname.csv",
+        "~WRL0001.tmp",
+        "",
+    ],
+)
+def test_lock_temp_and_hidden_names_are_ignored(name: str) -> None:
+    assert is_ignored(name)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "issues.csv",
+        "Budget.xlsx",
+        "pmo-tui.toml",
+        "plan.xml",
+        "A1B2C3D4.csv",
+        "A1B2C3D",
+        "Projecten 2026.xlsx",
+    ],
+)
+def test_table_names_are_not_ignored(name: str) -> None:
+    assert not is_ignored(name)
