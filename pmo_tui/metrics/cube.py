@@ -1,0 +1,152 @@
+"""Monthly money per project: the one aggregation of ``costs`` and ``plan``.
+
+A :class:`MonthlyCube` is a dense (project x month) matrix of sums built once
+per version of a table (480,000 cost lines become a 2,000 x 60 matrix). Every
+figure that needs costs or the plan (AC to date, burn rate, PV from the plan,
+the S-curve) reads the cube, never the raw lines, so a change to another table
+never re-aggregates costs.
+
+Money is accounted in whole cents: each line is rounded to the cent before it
+is summed, and the sums are exact integers (held in float64, exact up to
+9e13 in currency units), so totals do not depend on row order and match a
+hand calculation to the cent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from pmo_tui.metrics.dates import months
+
+#: a cube never spans more than this many months (a stray year-1900 cell must
+#: not allocate a century of columns); lines outside are clamped to the ends
+MAX_MONTHS = 1200
+
+
+@dataclass(frozen=True, eq=False)
+class MonthlyCube:
+    """Sums of ``amount`` per (project, month), in cents.
+
+    ``keys`` are the project ids in row order, ``first`` the month number of
+    column 0. ``present`` is False when the source has no such table at all
+    (then every figure built on it is n/a, not zero).
+    """
+
+    keys: pd.Index
+    first: int
+    cents: np.ndarray  # shape (len(keys), n_months); integer-valued float64
+    present: bool
+
+    @property
+    def n_months(self) -> int:
+        return int(self.cents.shape[1])
+
+    @property
+    def last(self) -> int:
+        """Month number of the last column (``first - 1`` when empty)."""
+        return self.first + self.n_months - 1
+
+    @classmethod
+    def build(cls, frame: pd.DataFrame, *, present: bool = True) -> MonthlyCube:
+        """Aggregate a ``costs``/``plan``-shaped frame (project_id, period, amount)."""
+        amount = frame["amount"].to_numpy(dtype=np.float64, na_value=np.nan)
+        keep = (
+            np.isfinite(amount)
+            & frame["period"].notna().to_numpy()
+            & frame["project_id"].notna().to_numpy()
+        )
+        if not keep.all():
+            frame, amount = frame.loc[keep], amount[keep]
+        if len(frame) == 0:
+            return cls(pd.Index([], dtype="str"), 0, np.zeros((0, 0)), present)
+        codes, uniques = pd.factorize(frame["project_id"], sort=False)
+        month = months(frame["period"])
+        first = int(month.min())
+        count = int(month.max()) - first + 1
+        if count > MAX_MONTHS:
+            month = np.clip(month, first, first + MAX_MONTHS - 1)
+            count = MAX_MONTHS
+        cents = np.rint(amount * 100.0)
+        flat = codes.astype(np.int64) * count + (month - first)
+        matrix = np.bincount(flat, weights=cents, minlength=len(uniques) * count)
+        return cls(
+            pd.Index(uniques, dtype="str"), first, matrix.reshape(len(uniques), count), present
+        )
+
+    @classmethod
+    def absent(cls) -> MonthlyCube:
+        return cls(pd.Index([], dtype="str"), 0, np.zeros((0, 0)), False)
+
+    # -- reading -------------------------------------------------------------
+    def rows_for(self, project_ids: pd.Index | pd.Series) -> np.ndarray:
+        """Row of each project in the cube, -1 when it has no lines."""
+        return np.asarray(self.keys.get_indexer(pd.Index(project_ids, dtype="str")), dtype=np.int64)
+
+    def window(self, first: int, count: int, rows: np.ndarray) -> np.ndarray:
+        """Monthly cents for ``rows`` (-1 gives zeros) over months ``first .. first+count-1``."""
+        out = np.zeros((len(rows), count))
+        if self.n_months == 0 or count <= 0:
+            return out
+        lo, hi = max(first, self.first), min(first + count - 1, self.last)
+        if lo > hi:
+            return out
+        have = rows >= 0
+        out[have, lo - first : hi - first + 1] = self.cents[
+            rows[have], lo - self.first : hi - self.first + 1
+        ]
+        return out
+
+    def through(self, month: int) -> np.ndarray:
+        """Per cube row: the sum of every month up to and including ``month``."""
+        if self.n_months == 0:
+            return np.zeros(len(self.keys))
+        if month < self.first:
+            return np.zeros(len(self.keys))
+        stop = min(month, self.last) - self.first + 1
+        return self.cents[:, :stop].sum(axis=1)
+
+    def in_month(self, month: int) -> np.ndarray:
+        """Per cube row: the amount of one month."""
+        if self.n_months == 0 or not (self.first <= month <= self.last):
+            return np.zeros(len(self.keys))
+        return self.cents[:, month - self.first].copy()
+
+    def between(self, start: int, stop: int) -> np.ndarray:
+        """Per cube row: the sum of months ``start .. stop`` inclusive."""
+        if self.n_months == 0:
+            return np.zeros(len(self.keys))
+        lo, hi = max(start, self.first), min(stop, self.last)
+        if lo > hi:
+            return np.zeros(len(self.keys))
+        return self.cents[:, lo - self.first : hi - self.first + 1].sum(axis=1)
+
+    def first_month(self) -> np.ndarray:
+        """Per cube row: the first month with a non-zero amount (NaN if none)."""
+        if self.n_months == 0:
+            return np.zeros(len(self.keys))
+        nonzero = self.cents != 0
+        has = nonzero.any(axis=1)
+        out = (np.argmax(nonzero, axis=1) + self.first).astype(np.float64)
+        out[~has] = np.nan
+        return out
+
+    def last_month(self) -> np.ndarray:
+        """Per cube row: the last month with a non-zero amount (NaN if none)."""
+        if self.n_months == 0:
+            return np.zeros(len(self.keys))
+        nonzero = self.cents[:, ::-1] != 0
+        has = nonzero.any(axis=1)
+        out = (self.last - np.argmax(nonzero, axis=1)).astype(np.float64)
+        out[~has] = np.nan
+        return out
+
+
+def take(values: np.ndarray, rows: np.ndarray, fill: float = 0.0) -> np.ndarray:
+    """``values[rows]`` with ``fill`` where ``rows`` is -1."""
+    out = np.full(len(rows), fill, dtype=np.float64)
+    have = rows >= 0
+    out[have] = values[rows[have]]
+    return out

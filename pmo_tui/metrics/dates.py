@@ -1,0 +1,80 @@
+"""Date arithmetic on whole columns: day numbers and month numbers as numpy arrays.
+
+Dates become float day numbers (days since 1970-01-01, NaN for a missing date)
+so they mix with money arithmetic without per-row Python. Months are integer
+month numbers (months since 1970-01). ``as_of`` means *the end of that day*:
+on a project's start date one day has elapsed, on its end date all of it.
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+EPOCH_YEAR = 1970
+#: days per month used to turn a monthly burn rate into a date (365.25 / 12)
+DAYS_PER_MONTH = 365.25 / 12
+
+
+def day_number(value: date) -> int:
+    """Days since 1970-01-01."""
+    return int(np.datetime64(value, "D").astype(np.int64))
+
+
+def month_number(value: date) -> int:
+    """Months since 1970-01."""
+    return (value.year - EPOCH_YEAR) * 12 + value.month - 1
+
+
+def days(column: pd.Series) -> np.ndarray:
+    """A date column as float day numbers, NaN where the date is missing."""
+    values = column.to_numpy(dtype="datetime64[s]").astype("datetime64[D]")
+    out = values.astype(np.int64).astype(np.float64)
+    out[np.isnat(values)] = np.nan
+    return out
+
+
+def months(column: pd.Series) -> np.ndarray:
+    """A date or month column as int64 month numbers (the column must have no NaT)."""
+    values = column.to_numpy(dtype="datetime64[s]")
+    if len(values) > 4096:
+        # most columns hold a few dozen distinct months: convert the uniques only
+        uniques, inverse = np.unique(values, return_inverse=True)
+        return uniques.astype("datetime64[M]").astype(np.int64)[inverse]
+    return values.astype("datetime64[M]").astype(np.int64)
+
+
+def to_dates(day_numbers: np.ndarray) -> pd.Series:
+    """Float day numbers back to a ``datetime64[s]`` column (NaN -> NaT)."""
+    arr = np.asarray(day_numbers, dtype=np.float64)
+    out = np.full(arr.shape, np.datetime64("NaT"), dtype="datetime64[D]")
+    ok = np.isfinite(arr)
+    out[ok] = np.rint(arr[ok]).astype(np.int64).astype("datetime64[D]")
+    return pd.Series(out.astype("datetime64[s]"))
+
+
+def month_starts(first: int, count: int) -> pd.Series:
+    """``count`` month-start dates from month number ``first``."""
+    return pd.Series(
+        (np.arange(first, first + count, dtype=np.int64))
+        .astype("datetime64[M]")
+        .astype("datetime64[s]")
+    )
+
+
+def month_end_days(first: int, count: int) -> np.ndarray:
+    """Day number of the last day of each of ``count`` months from ``first``."""
+    nxt = np.arange(first + 1, first + count + 1, dtype=np.int64).astype("datetime64[M]")
+    return nxt.astype("datetime64[D]").astype(np.int64).astype(np.float64) - 1.0
+
+
+def fraction_of_month(as_of: date) -> float:
+    """How much of the as-of month has passed at the end of ``as_of`` (1.0 on its last day)."""
+    return as_of.day / calendar.monthrange(as_of.year, as_of.month)[1]
+
+
+def is_month_end(as_of: date) -> bool:
+    return as_of.day == calendar.monthrange(as_of.year, as_of.month)[1]

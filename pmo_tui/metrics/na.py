@@ -1,0 +1,118 @@
+"""The n/a convention: a missing figure is NaN *and* says why.
+
+Every numeric output column ``X`` that can be undefined has a text column
+``X_na`` beside it. Where ``X`` is NaN (or NA/NaT), ``X_na`` holds a short,
+human reason such as ``"no actual cost yet"`` or ``"budget is zero"``; where
+``X`` has a value, ``X_na`` is missing. Nothing ever yields ``inf`` and no
+computation raises for bad or missing data: the screens print "n/a" and show
+the reason on demand, and the json report writes ``null`` plus the reason.
+
+:class:`Reasons` collects the reasons for one column while it is computed,
+vectorised: the first reason recorded for a row wins, so checks go from the
+most fundamental ("budget is zero") to the derived ("CPI is zero").
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+FloatArray = np.ndarray
+SUFFIX = "_na"
+#: ``None`` as a 0-d object array, for ``np.where(mask, text, NONE)``
+NONE = np.array(None, dtype=object)
+
+
+def is_none(values: np.ndarray) -> np.ndarray:
+    """Elementwise "is missing" for an object array of texts and None."""
+    return np.asarray(pd.isna(values), dtype=bool)
+
+
+def objects(column: pd.Series) -> np.ndarray:
+    """A column as an object array with None (never NaN) for missing values."""
+    arr = column.to_numpy(dtype=object)
+    arr[np.asarray(pd.isna(arr), dtype=bool)] = None
+    return arr
+
+
+class Reasons:
+    """Per-row reasons why a value is n/a; the first reason given for a row wins."""
+
+    __slots__ = ("_text",)
+
+    def __init__(self, n: int) -> None:
+        self._text = np.full(n, None, dtype=object)
+
+    def add(self, mask: np.ndarray, reason: str | np.ndarray) -> None:
+        """Give rows in ``mask`` (that have no reason yet) the reason ``reason``.
+
+        ``reason`` is one text for all rows, or an object array aligned with
+        the rows (e.g. a reason derived from another column's reasons).
+        """
+        free = np.asarray(mask, dtype=bool) & is_none(self._text)
+        if not free.any():
+            return
+        if isinstance(reason, str):
+            self._text[free] = reason
+        else:
+            self._text[free] = np.asarray(reason, dtype=object)[free]
+
+    def inherit(self, mask: np.ndarray, other: Reasons, prefix: str) -> None:
+        """Rows in ``mask``: "<prefix> (<other's reason>)", or just the prefix.
+
+        Only the rows that need it are worded (most rows have a value).
+        """
+        free = np.asarray(mask, dtype=bool) & is_none(self._text)
+        idx = np.flatnonzero(free)
+        if not len(idx):
+            return
+        theirs = other.array[idx].tolist()
+        self._text[idx] = [prefix if r is None else f"{prefix} ({r})" for r in theirs]
+
+    @property
+    def array(self) -> np.ndarray:
+        return self._text
+
+    def series(self, values: np.ndarray | pd.Series, index: pd.Index | None = None) -> pd.Series:
+        """The ``X_na`` column for ``values``: a reason wherever the value is missing.
+
+        A missing value without a recorded reason gets ``"not available"`` so the
+        invariant "NaN implies a reason" always holds.
+        """
+        missing = pd.isna(np.asarray(values))
+        text = np.where(missing, self._text, NONE)
+        text = np.where(missing & is_none(text), "not available", text)
+        return pd.Series(text, index=index, dtype="str")
+
+
+def divide(num: np.ndarray, den: np.ndarray) -> FloatArray:
+    """``num / den`` where both are finite and ``den`` is not zero, else NaN (never inf)."""
+    num = np.asarray(num, dtype=np.float64)
+    den = np.asarray(den, dtype=np.float64)
+    ok = np.isfinite(num) & np.isfinite(den) & (den != 0)
+    out = np.full(np.broadcast(num, den).shape, np.nan)
+    np.divide(num, den, out=out, where=ok)
+    out[~np.isfinite(out)] = np.nan
+    return out
+
+
+def na_columns(frame: pd.DataFrame) -> list[str]:
+    """The value columns of ``frame`` that have an ``_na`` reason column."""
+    return [c for c in frame.columns if f"{c}{SUFFIX}" in frame.columns]
+
+
+def reason(frame: pd.DataFrame, row: int, column: str) -> str | None:
+    """Why ``frame[column]`` is n/a at position ``row`` (None when it has a value)."""
+    col = f"{column}{SUFFIX}"
+    if col not in frame.columns:
+        return None
+    value = frame[col].iloc[row]
+    return None if pd.isna(value) else str(value)
+
+
+def pick(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``values[rows]`` as an object array, None where ``rows`` is -1."""
+    out = np.full(len(rows), None, dtype=object)
+    have = rows >= 0
+    out[have] = values[rows[have]]
+    return out

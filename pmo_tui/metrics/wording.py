@@ -1,0 +1,71 @@
+"""Short, exact wording for RAG reasons: money, percentages and dates in sentences."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+
+def money(value: float, currency: str = "€") -> str:
+    """Compact money for a sentence: ``€1.32M``, ``€845.2k``, ``€950``, ``-€12.5k``."""
+    if value is None or not math.isfinite(value):
+        return "n/a"
+    sign = "-" if value < 0 else ""
+    amount = abs(value)
+    if amount >= 1e9:
+        text = f"{amount / 1e9:.2f}bn"
+    elif amount >= 1e6:
+        text = f"{amount / 1e6:.2f}M"
+    elif amount >= 1e4:
+        text = f"{amount / 1e3:.1f}k"
+    else:
+        text = f"{amount:,.0f}" if amount == round(amount) else f"{amount:,.2f}"
+    prefix = currency if len(currency) <= 1 else f"{currency} "
+    return f"{sign}{prefix}{text}"
+
+
+def percent(fraction: float, digits: int = 1) -> str:
+    """``0.2`` -> ``20.0%``; tolerances print without trailing zeros: ``10%``."""
+    return f"{fraction * 100:.{digits}f}%"
+
+
+def tolerance_percent(fraction: float) -> str:
+    text = f"{fraction * 100:.2f}".rstrip("0").rstrip(".")
+    return f"{text}%"
+
+
+def day(number: float) -> str:
+    """A float day number as an ISO date."""
+    return str(np.datetime64(int(number), "D"))
+
+
+def days(count: float) -> str:
+    n = int(count)
+    return f"{n} day" if abs(n) == 1 else f"{n} days"
+
+
+def quoted(name: object, limit: int = 60) -> str:
+    """A data value inside a reason: cleaned of control characters, cut, in quotes."""
+    from pmo_tui.text import one_line
+
+    return "'" + one_line(name, limit) + "'"
+
+
+def iso_days(day_numbers: np.ndarray) -> list[str | None]:
+    """Float day numbers as ISO date texts (None for NaN), for a whole column at once."""
+    arr = np.asarray(day_numbers, dtype=np.float64)
+    ok = np.isfinite(arr)
+    texts = np.datetime_as_string(np.where(ok, arr, 0).astype(np.int64).astype("datetime64[D]"))
+    return [t if k else None for t, k in zip(texts.tolist(), ok.tolist(), strict=True)]
+
+
+def count_days(counts: np.ndarray) -> list[str]:
+    """Whole day counts as ``"1 day"`` / ``"12 days"`` texts (``"n/a"`` for NaN)."""
+    arr = np.asarray(counts, dtype=np.float64)
+    ok = np.isfinite(arr)
+    whole = np.where(ok, np.rint(arr), 0).astype(np.int64).tolist()
+    return [
+        (f"{v} day" if abs(v) == 1 else f"{v} days") if k else "n/a"
+        for v, k in zip(whole, ok.tolist(), strict=True)
+    ]
