@@ -122,7 +122,8 @@ def _numbers(series: pd.Series, *, money: bool, dutch: bool) -> pd.Series:
         scaled = (cents if decimals == 2 else np.rint(finite)).astype(np.int64)
         out[~missing] = _fixed(scaled, decimals, dutch=dutch)
     else:
-        out[~missing] = [_positional(v, dutch=dutch) for v in finite.tolist()]
+        least = 2 if money else 0
+        out[~missing] = [_positional(v, dutch=dutch, least=least) for v in finite.tolist()]
     return pd.Series(out, dtype="str")
 
 
@@ -143,14 +144,15 @@ def _fixed(scaled: np.ndarray, decimals: int, *, dutch: bool) -> np.ndarray:
     return text.to_numpy(dtype=object)
 
 
-def _positional(value: float, *, dutch: bool) -> str:
+def _positional(value: float, *, dutch: bool, least: int) -> str:
+    """The shortest text that reads back as exactly ``value``, with at least ``least`` decimals."""
     text = np.format_float_positional(value, trim="-")
-    if not dutch:
-        return text
     sign, body = ("-", text[1:]) if text.startswith("-") else ("", text)
     whole, _, frac = body.partition(".")
-    grouped = f"{int(whole):,}".replace(",", ".")
-    return sign + grouped + ("," + frac if frac else "")
+    frac = frac.ljust(least, "0")
+    if dutch:
+        return sign + f"{int(whole):,}".replace(",", ".") + ("," + frac if frac else "")
+    return sign + whole + ("." + frac if frac else "")
 
 
 def _check_encodable(text: pd.DataFrame, encoding: str) -> None:
