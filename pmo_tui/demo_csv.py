@@ -162,9 +162,9 @@ def _check_encodable(text: pd.DataFrame, encoding: str) -> None:
         except UnicodeEncodeError:
             raise ValueError(f"column name {name!r} cannot be written in {encoding}") from None
         column = text[name]
-        for row, value in enumerate(column.tolist(), start=2):
-            if value.isascii():
-                continue
+        suspects = np.flatnonzero(~column.str.isascii().to_numpy(dtype=bool))
+        for index in suspects.tolist():
+            value, row = column.iloc[index], index + 2  # the header is row 1
             try:
                 value.encode(encoding)
             except UnicodeEncodeError as exc:

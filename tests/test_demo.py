@@ -711,3 +711,70 @@ def test_write_demo_rejects_a_bad_size_or_seed(tmp_path: Path) -> None:
     with pytest.raises(PmoError, match="seed must be 0 or more"):
         write_demo(tmp_path / "b", seed=-1, as_of=AS_OF)
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+
+# -- as the app sees it: the metrics engine and the folder loader ---------------------
+
+
+def portfolio_from(frames: dict[str, pd.DataFrame]):  # -> Portfolio
+    from pmo_tui.model import TableState, assemble
+
+    severity = {"low": 1, "medium": 2, "high": 3, "critical": 4}
+    typed = dict(frames)
+    typed["issues"] = frames["issues"].assign(
+        severity=frames["issues"]["severity"].map(severity).astype("Int64")
+    )
+    at = pd.Timestamp("2026-11-30 08:00").to_pydatetime()
+    states = {t: TableState.loaded(t, f, origin=f"{t}.csv", at=at) for t, f in typed.items()}
+    return assemble(states, source="demo")
+
+
+def test_metrics_engine_shows_the_intended_first_impression(
+    frames: dict[str, pd.DataFrame], figures: pd.DataFrame, bundled: Path
+) -> None:
+    """Two independent readings of §6.4 (the engine and ``assess``) agree on every red and amber."""
+    from pmo_tui.metrics import compute
+
+    config, _ = load_config(bundled / CONFIG_NAME)
+    metrics = compute(portfolio_from(frames), as_of=AS_OF, config=config)
+    engine = metrics.projects.set_index("project_id")
+    for colour in ("red", "amber"):
+        assert set(engine.index[engine["rag"] == colour]) == set(
+            figures.index[figures["rag"] == colour]
+        ), colour
+    assert {"red", "amber", "green"} <= set(metrics.programmes["rag"])
+    watermelons = engine[engine["watermelon"]]
+    assert set(watermelons["reported_rag"]) == {"green", "amber"}
+    assert len(metrics.upcoming_milestones()) >= 3
+
+
+def test_loader_reads_the_bundled_demo_without_problems(bundled: Path, frames: dict) -> None:
+    folder_source = pytest.importorskip("pmo_tui.sources.folder")
+    source = folder_source.FolderSource(bundled, demo=True)
+    try:
+        portfolio = source.load()
+    finally:
+        source.close()
+    assert portfolio.problems == ()
+    assert {t: len(portfolio[t]) for t in TABLES} == {t: len(f) for t, f in frames.items()}
+
+
+def test_loader_reads_the_dutch_excel_twin_to_the_same_tables(
+    bundled: Path, tmp_path: Path
+) -> None:
+    folder_source = pytest.importorskip("pmo_tui.sources.folder")
+    twin = tmp_path / "nl"
+    twin.mkdir()
+    for table, frame in demo_frames("small", seed=42, as_of=AS_OF).items():
+        write_table(frame, twin / f"{table}.csv", "dutch-excel")
+    (twin / CONFIG_NAME).write_bytes((bundled / CONFIG_NAME).read_bytes())
+    loaded = {}
+    for folder in (bundled, twin):
+        source = folder_source.FolderSource(folder)
+        try:
+            loaded[folder] = source.load()
+        finally:
+            source.close()
+    assert loaded[twin].problems == ()
+    for table in TABLES:
+        pd.testing.assert_frame_equal(loaded[bundled][table], loaded[twin][table], obj=table)
