@@ -33,6 +33,7 @@ def edit(url: str, worker: str, issues: str, rounds: str, seed: str, out: str, g
     ids = issues.split(",")
     rng = random.Random(int(seed))
     go_file = Path(go)
+    print("ready", flush=True)
     while not go_file.exists():
         time.sleep(0.005)
     with Path(out).open("w", encoding="utf-8") as log:
