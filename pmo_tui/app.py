@@ -1,0 +1,430 @@
+"""The Textual app: the only core module that imports textual.
+
+Layering (Harlequin/Frogmouth style): the app owns the source, loads and
+computes in thread workers, and hands one immutable
+:class:`~pmo_tui.screens.snapshot.Snapshot` down to every screen through
+:meth:`PmoApp.apply_snapshot` — the single place where new data reaches the
+UI (live updates call it too). Screens post :class:`OpenItem` messages up.
+
+Every binding has an id; ``config.keymap`` remaps them with ``set_keymap``.
+All data is shown as plain text (``Content``), never markup. An unhandled
+error is logged (secrets redacted) to a file and shown as one readable
+message, never as a traceback with locals.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import traceback
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path, PurePath
+from typing import ClassVar
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.dom import DOMNode
+from textual.message import Message
+from textual.worker import Worker, WorkerState
+
+from pmo_tui.config import Config
+from pmo_tui.errors import describe, redact
+from pmo_tui.metrics import MetricsEngine
+from pmo_tui.options import Options
+from pmo_tui.problems import Severity
+from pmo_tui.screens.base import DataScreen, OpenItem
+from pmo_tui.screens.palette import JumpProvider, PmoCommands
+from pmo_tui.screens.snapshot import Snapshot
+from pmo_tui.sources.base import Change, Source
+from pmo_tui.text import one_line
+from pmo_tui.widgets.fmt import Formatter
+from pmo_tui.widgets.status import StatusInfo
+from pmo_tui.widgets.themes import DEFAULT_THEME, THEMES, VARIABLE_DEFAULTS
+
+Clock = Callable[[], datetime]
+
+
+def _css_paths() -> list[Path]:
+    from pmo_tui import screens, widgets
+
+    paths: list[Path] = []
+    for package in (widgets, screens):
+        folder = Path(next(iter(package.__path__)))
+        paths.extend(sorted(folder.glob("*.tcss")))
+    return paths
+
+
+def log_path() -> Path:
+    """Where unhandled errors are written (``$XDG_STATE_HOME/pmo-tui/pmo-tui.log``)."""
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "pmo-tui" / "pmo-tui.log"
+
+
+class DataReady(Message):
+    """A worker finished loading or refreshing; carries the new snapshot."""
+
+    def __init__(self, snapshot: Snapshot, *, first: bool) -> None:
+        super().__init__()
+        self.snapshot = snapshot
+        self.first = first
+
+
+class LoadFailed(Message):
+    """A worker could not load the source at all (bad data never gets here)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.reason = reason
+
+
+class PmoApp(App[int]):
+    """k9s for project portfolios."""
+
+    TITLE = "pmo-tui"
+    CSS_PATH: ClassVar[list[str | PurePath]] = list(_css_paths())
+    COMMANDS: ClassVar = {*App.COMMANDS, JumpProvider, PmoCommands}
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("question_mark,f1", "help", "Help", id="help"),
+        Binding("colon", "command_palette", "Palette", show=False, id="palette"),
+        Binding("t", "triage", "Triage", id="triage"),
+        Binding("p", "problems", "Problems", show=False, id="problems"),
+        Binding("r", "refresh", "Refresh", id="refresh"),
+        Binding("c", "chart", "Chart", show=False, id="chart"),
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="quit.now"),
+    ]
+
+    def __init__(
+        self,
+        options: Options,
+        source: Source,
+        *,
+        clock: Clock = datetime.now,
+        error_log: Path | None = None,
+    ) -> None:
+        super().__init__()
+        self.options = options
+        self.source = source
+        self.config: Config = source.config
+        self.clock = clock
+        self.error_log = error_log or log_path()
+        self.as_of: date = options.as_of or self.config.as_of or clock().date()
+        display = self.config.display
+        self.fmt = Formatter(
+            currency=display.currency,
+            thousands=display.locale_thousands,
+            decimal=display.locale_decimal,
+        )
+        self.snapshot: Snapshot | None = None
+        self.engine = MetricsEngine(self.config)
+        self.loading = True
+        self.load_error: str | None = None
+        self.last_checked: datetime | None = None
+        #: binding id -> keys, as the config asked (for the help screen)
+        self.pmo_keymap: dict[str, str] = dict(self.config.keymap)
+        for theme in THEMES:
+            self.register_theme(theme)
+
+    # -- start ---------------------------------------------------------------------
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        return dict(VARIABLE_DEFAULTS)
+
+    def on_mount(self) -> None:
+        wanted = self.options.theme or self.config.display.theme or DEFAULT_THEME
+        if self.get_theme(wanted) is None:
+            self.notify_plain(
+                f"Unknown theme {wanted!r}; using {DEFAULT_THEME}. "
+                f"Themes: {', '.join(sorted(self.available_themes))}",
+                severity="warning",
+            )
+            wanted = DEFAULT_THEME
+        self.theme = wanted
+        if self.pmo_keymap:
+            self.set_keymap(self.pmo_keymap)
+        from pmo_tui.screens.portfolio import PortfolioScreen
+
+        self.push_screen(PortfolioScreen())
+        self.load(first=True)
+
+    # -- data ------------------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="load", exit_on_error=False)
+    def load(self, first: bool = False, change: Change | None = None) -> None:
+        """Read the source and compute the metrics, off the UI thread."""
+        previous = self.snapshot.portfolio if self.snapshot is not None else None
+        try:
+            if previous is None:
+                portfolio = self.source.load()
+            else:
+                portfolio = self.source.refresh(previous, change or Change())
+            metrics = self.engine.update(portfolio, self.as_of)
+            snapshot = Snapshot(
+                portfolio=portfolio,
+                metrics=metrics,
+                config=self.config,
+                as_of=self.as_of,
+                fmt=self.fmt,
+                received_at=self.clock(),
+            )
+            snapshot.warm()
+        except Exception as exc:
+            self._log_exception(exc)
+            self.post_message(LoadFailed(describe(exc)))
+            return
+        self.post_message(DataReady(snapshot, first=first))
+
+    def on_data_ready(self, message: DataReady) -> None:
+        self.apply_snapshot(message.snapshot)
+
+    def on_load_failed(self, message: LoadFailed) -> None:
+        self.loading = False
+        self.load_error = message.reason
+        self.notify_plain(
+            f"Could not read the source: {message.reason}. "
+            f"The last good data stays on screen. Details: {self.error_log}",
+            title="Source error",
+            severity="error",
+            timeout=15,
+        )
+        self.broadcast_status()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            self._log_exception(event.worker.error)
+
+    def apply_snapshot(self, snapshot: Snapshot) -> None:
+        """The one place new data reaches the screens (load, refresh, live updates)."""
+        self.snapshot = snapshot
+        self.loading = False
+        self.load_error = None
+        self.last_checked = snapshot.portfolio.last_checked or snapshot.received_at
+        for screen in self.screen_stack:
+            if isinstance(screen, DataScreen) and screen.is_mounted:
+                screen.show(snapshot)
+        self.broadcast_status()
+
+    @property
+    def status_info(self) -> StatusInfo:
+        snap = self.snapshot
+        problems = snap.portfolio.problems if snap is not None else ()
+        errors = sum(1 for p in problems if p.severity is Severity.ERROR)
+        return StatusInfo(
+            source=self.source.description,
+            today=self.as_of,
+            data_as_of=snap.portfolio.data_as_of if snap is not None else None,
+            last_checked=self.last_checked,
+            stale=dict(snap.portfolio.stale) if snap is not None else {},
+            problems=len(problems),
+            errors=errors,
+            problems_key=self.key_for("problems"),
+            health=f"source error: {self.load_error}" if self.load_error else "",
+            loading=self.loading,
+            read_only=self.options.read_only,
+        )
+
+    def broadcast_status(self) -> None:
+        info = self.status_info
+        for screen in self.screen_stack:
+            if isinstance(screen, DataScreen):
+                screen.set_status(info)
+
+    # -- keys ------------------------------------------------------------------------
+    def key_for(self, binding_id: str) -> str:
+        """The key currently bound to an app binding id, for display."""
+        return self.key_for_screen(binding_id, type(self))
+
+    def key_for_screen(self, binding_id: str, *owners: type[DOMNode]) -> str:
+        """The key currently bound to ``binding_id`` (declared on ``owners``), for display."""
+        keys = self.pmo_keymap.get(binding_id)
+        if keys is None:
+            for owner in owners:
+                for cls in owner.__mro__:
+                    for binding in getattr(cls, "BINDINGS", ()):
+                        if isinstance(binding, Binding) and binding.id == binding_id:
+                            keys = binding.key
+                            break
+                    if keys is not None:
+                        break
+        if not keys:
+            return "?"
+        first = keys.split(",")[0].strip()
+        return self.get_key_display(Binding(first, ""))
+
+    # -- navigation -------------------------------------------------------------
+    def go_back(self) -> None:
+        if len(self.screen_stack) > 2:
+            self.pop_screen()
+
+    def on_open_item(self, message: OpenItem) -> None:
+        kind, key = message.kind, message.key
+        if kind == "programme":
+            self.open_programme(key)
+        elif kind == "project":
+            self.open_project(key)
+        elif kind == "milestone":
+            project_id, _, milestone_id = key.partition("\x1f")
+            self.open_project(project_id, tab="milestones", select=milestone_id)
+        elif kind == "project-issues":
+            project_id, _, issue_id = key.partition("\x1f")
+            self.open_project(project_id, tab="issues", select=issue_id)
+        elif kind == "issue":
+            self.open_issue(key)
+
+    def _data_screens(self) -> list[DataScreen]:
+        return [s for s in self.screen_stack if isinstance(s, DataScreen)]
+
+    def _pop_to_root(self) -> None:
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+
+    def open_programme(self, programme_id: str, *, from_root: bool = False) -> None:
+        from pmo_tui.screens.portfolio import PortfolioScreen
+        from pmo_tui.screens.programme import ProgrammeScreen
+
+        if from_root:
+            self._pop_to_root()
+            root = self.screen
+            if isinstance(root, PortfolioScreen):
+                root.select_programme(programme_id)
+        self.push_screen(ProgrammeScreen(programme_id))
+
+    def open_project(
+        self,
+        project_id: str,
+        *,
+        from_root: bool = False,
+        tab: str = "overview",
+        select: str | None = None,
+    ) -> None:
+        from pmo_tui.screens.project import ProjectScreen
+
+        if from_root:
+            programme_id = self._programme_of(project_id)
+            if programme_id is not None:
+                self.open_programme(programme_id, from_root=True)
+                screen = self.screen
+                if hasattr(screen, "select_project"):
+                    self.call_after_refresh(screen.select_project, project_id)
+            else:
+                self._pop_to_root()
+        self.push_screen(ProjectScreen(project_id, tab=tab, select=select))
+
+    def open_issue(self, issue_id: str) -> None:
+        from pmo_tui.screens.issue import IssueDetail
+
+        if self.snapshot is not None:
+            self.push_screen(IssueDetail(issue_id, self.snapshot))
+
+    def _programme_of(self, project_id: str) -> str | None:
+        if self.snapshot is None:
+            return None
+        projects = self.snapshot.portfolio["projects"]
+        match = projects.loc[projects["project_id"] == project_id, "programme_id"]
+        if match.empty or match.isna().all():
+            return None
+        return str(match.iloc[0])
+
+    # -- actions ----------------------------------------------------------------------
+    def action_help(self) -> None:
+        from pmo_tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_triage(self) -> None:
+        from pmo_tui.screens.triage import TriageScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, TriageScreen):
+                while self.screen is not screen:
+                    self.pop_screen()
+                return
+        self.push_screen(TriageScreen())
+
+    def action_problems(self) -> None:
+        from pmo_tui.screens.problems import ProblemsScreen
+
+        if not isinstance(self.screen, ProblemsScreen):
+            self.push_screen(ProblemsScreen())
+
+    def action_refresh(self) -> None:
+        if self.snapshot is None and self.loading:
+            return
+        self.loading = True
+        self.broadcast_status()
+        self.load(first=False, change=Change(causes=("refresh key",)))
+
+    def action_chart(self) -> None:
+        from pmo_tui.screens.chart import ChartScreen
+
+        screen = self.screen
+        scope = getattr(screen, "chart_scope", None)
+        if scope is not None and self.snapshot is not None:
+            self.push_screen(ChartScreen(*scope))
+
+    def switch_theme(self, name: str) -> None:
+        self.theme = name
+        self.notify_plain(f"Theme: {name}", timeout=2)
+
+    # -- messages to the officer -----------------------------------------------------
+    def notify_plain(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: str = "information",
+        timeout: float | None = None,
+    ) -> None:
+        """A toast whose text is never parsed as markup."""
+        self.notify(
+            one_line(message),
+            title=one_line(title),
+            severity=severity,  # type: ignore[arg-type]
+            timeout=timeout,
+            markup=False,
+        )
+
+    # -- errors ------------------------------------------------------------------------
+    def _log_exception(self, error: BaseException) -> None:
+        try:
+            self.error_log.parent.mkdir(parents=True, exist_ok=True)
+            text = "".join(traceback.format_exception(error))
+            with self.error_log.open("a", encoding="utf-8") as handle:
+                handle.write(f"--- {datetime.now().isoformat(timespec='seconds')}\n")
+                handle.write(redact(text))
+        except OSError:
+            logging.getLogger(__name__).exception("cannot write the error log")
+
+    def _handle_exception(self, error: Exception) -> None:
+        """Log the traceback to a file; show one readable line, never locals."""
+        if self.options.debug:
+            super()._handle_exception(error)
+            return
+        self._log_exception(error)
+        self._return_code = 1
+        if self._exception is None:
+            self._exception = error
+            self._exception_event.set()
+        from rich.text import Text
+
+        self.panic(
+            Text(
+                f"pmo-tui stopped: {describe(error)}\n"
+                f"The details were written to {self.error_log}\n"
+                "Run with --debug to see the traceback."
+            )
+        )
+
+
+def run(options: Options) -> int:
+    """Open the source, run the app, return the exit code (called by ``cli``)."""
+    from pmo_tui.sources import open_source
+
+    source = open_source(options)
+    try:
+        app = PmoApp(options, source)
+        app.run()
+    finally:
+        source.close()
+    return int(app.return_code or 0)

@@ -1,0 +1,79 @@
+"""The portfolio screen: every programme, the whole-portfolio tiles, chart and lists."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import pandas as pd
+from pmo_tui.screens.rows import PROGRAMME_COLUMNS, programme_key, programme_rows
+from pmo_tui.screens.scope import ScopeScreen, _na, _value
+from pmo_tui.screens.snapshot import Snapshot
+from pmo_tui.widgets.fmt import rag_label, rag_tone
+from pmo_tui.widgets.grid import Grid, GridRow
+from textual.binding import Binding, BindingType
+from textual.content import Content
+
+from pmo_tui.text import one_line
+
+
+class PortfolioScreen(ScopeScreen):
+    """The root screen; ``q`` quits here."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "app.quit", "Quit", id="quit"),
+        Binding("escape", "back", "Back", show=False, id="back"),
+    ]
+
+    crumbs = ("Portfolio",)
+    main_title = "Programmes"
+    main_columns = PROGRAMME_COLUMNS
+    main_kind = "programme"
+
+    def __init__(self) -> None:
+        super().__init__(id="portfolio")
+
+    @property
+    def chart_scope(self) -> tuple[str, str | None, str]:
+        return ("portfolio", None, "Portfolio")
+
+    def scope_row(self, snapshot: Snapshot) -> pd.Series | None:
+        frame = snapshot.metrics.portfolio
+        return None if frame.empty else frame.iloc[0]
+
+    def scope_projects(self, snapshot: Snapshot) -> pd.DataFrame:
+        return snapshot.metrics.projects
+
+    def main_rows(self, snapshot: Snapshot) -> list[GridRow]:
+        return programme_rows(snapshot.metrics.programmes, snapshot.fmt)
+
+    def select_programme(self, programme_id: str) -> None:
+        self.query_one("#main-grid", Grid).move_to_key(programme_key(programme_id))
+
+    def detail_for(self, key: str) -> Content:
+        if self.snapshot is None:
+            return Content("")
+        frame = self.snapshot.metrics.programmes
+        ids = frame["programme_id"].fillna("")
+        hit = frame.loc[ids == key]
+        if hit.empty:
+            return Content("")
+        row = hit.iloc[0]
+        rag = _value(row, "rag")
+        parts: list[Content | tuple[str, str] | str] = [
+            (rag_label(rag), f"bold $rag-{rag_tone(rag)}"),
+            " ",
+            (one_line(_value(row, "name") or key, 50), "bold"),
+            ": ",
+            one_line(_value(row, "rag_reason") or "no reason given"),
+        ]
+        incomplete = _value(row, "incomplete")
+        if incomplete:
+            parts += [("  note: ", "$text-muted"), (one_line(incomplete), "$text-muted")]
+        missing = [
+            f"{n.upper()} ({_na(row, n)})"
+            for n in ("cpi", "spi")
+            if _value(row, n) is None and _na(row, n)
+        ]
+        if missing:
+            parts += [("  n/a: ", "$text-muted"), ("; ".join(missing), "$text-muted")]
+        return Content.assemble(*parts)

@@ -1,0 +1,83 @@
+"""What the screens are handed: one immutable snapshot of data + metrics.
+
+Built in a thread worker (never on the UI thread) and applied to every screen
+in one place (``PmoApp.apply_snapshot``). Pure Python: no textual here, so
+the row builders can be tested and timed headless.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pmo_tui.widgets.fmt import Formatter
+
+from pmo_tui.config import Config
+from pmo_tui.model import Portfolio
+
+
+def _positions(frame: pd.DataFrame, column: str) -> dict[str, np.ndarray]:
+    """Row positions of ``frame`` per value of ``column`` (e.g. costs per project)."""
+    if frame.empty:
+        return {}
+    groups = frame.groupby(column, sort=False, observed=True).indices
+    return {str(k): np.asarray(v) for k, v in groups.items()}
+
+
+@dataclass(frozen=True, eq=False)
+class Snapshot:
+    """One consistent view of the portfolio for every screen."""
+
+    portfolio: Portfolio
+    metrics: Any
+    config: Config
+    as_of: date
+    fmt: Formatter
+    #: when the app received this snapshot (the app's clock)
+    received_at: datetime
+    #: per table, row positions per project id (built lazily, once per snapshot)
+    _by_project: dict[str, dict[str, np.ndarray]] = field(default_factory=dict, repr=False)
+    #: S-curves per scope, and other derived values, computed once per snapshot
+    _cache: dict[object, Any] = field(default_factory=dict, repr=False)
+
+    def curve(self, level: str, key: str | None = None) -> pd.DataFrame | None:
+        """The S-curve of a scope (portfolio, programme id or project id), cached."""
+        slot = ("curve", level, key)
+        if slot not in self._cache:
+            try:
+                self._cache[slot] = self.metrics.s_curve(level, key)
+            except (AttributeError, ValueError, KeyError):
+                self._cache[slot] = None
+        curve: pd.DataFrame | None = self._cache[slot]
+        return curve
+
+    def cached(self, slot: object, make: Callable[[], Any]) -> Any:
+        """A value derived from this snapshot, computed once (e.g. the triage rows)."""
+        if slot not in self._cache:
+            self._cache[slot] = make()
+        return self._cache[slot]
+
+    def rows_for_project(self, table: str, project_id: str) -> pd.DataFrame:
+        """The rows of a source table (or a metrics frame) that belong to one project."""
+        frame = self.frame(table)
+        index = self._by_project.get(table)
+        if index is None:
+            index = _positions(frame, "project_id")
+            self._by_project[table] = index
+        positions = index.get(project_id)
+        if positions is None:
+            return frame.iloc[0:0]
+        return frame.iloc[positions]
+
+    def frame(self, table: str) -> pd.DataFrame:
+        if table.startswith("metrics."):
+            return getattr(self.metrics, table.split(".", 1)[1])
+        return self.portfolio[table]
+
+    def warm(self) -> None:
+        """Compute what the first screen needs (call from the worker thread)."""
+        self.curve("portfolio")
