@@ -1,0 +1,127 @@
+"""Opening files in a data folder without trusting them.
+
+A shared export folder may hold anything: a FIFO named ``projects.csv`` (which
+would block a plain ``open`` forever), a symlink to ``/etc/shadow``, a 5 GB
+dump, Excel's lock files. :func:`read_bytes` reads a file only when
+
+* its real path (symlinks resolved) is inside the folder,
+* it is a regular file (checked with ``lstat`` first and again with ``fstat``
+  on the descriptor, which is opened with ``O_NONBLOCK`` so a FIFO that slips
+  in between cannot block), and
+* it is no larger than the size cap (checked before reading, and the read
+  itself stops one byte past the cap, so a file that grows meanwhile is
+  refused too).
+
+Everything else raises :class:`Refused` with a rule id and a message for the
+officer. :func:`is_ignored` names the lock and temp files that are not data.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from pathlib import Path
+
+#: Excel ``~$Budget.xlsx``, LibreOffice ``.~lock.Budget.xlsx#``, ``*.tmp``,
+#: editor backups ``x~``, and Excel's extensionless temp names (``A1B2C3D4``).
+_EXCEL_TEMP = re.compile(r"^[0-9A-F]{8}$")
+_TEMP_SUFFIXES = (".tmp", ".temp", ".swp", ".swx", ".part", ".crdownload", ".partial")
+
+
+def is_ignored(name: str) -> bool:
+    """Whether a file name is a lock, temp or hidden file rather than data."""
+    if not name or name.startswith((".", "~$", "~")):
+        return True  # dotfiles (incl. .~lock.x#, .pmo-tui/), ~$ lock files, ~ temp files
+    lowered = name.lower()
+    if lowered.endswith(_TEMP_SUFFIXES) or name.endswith(("~", "#")):
+        return True
+    return bool(_EXCEL_TEMP.match(name))
+
+
+class Refused(Exception):
+    """A file that will not be read, with the rule it broke."""
+
+    def __init__(self, rule: str, message: str) -> None:
+        super().__init__(message)
+        self.rule = rule
+        self.message = message
+
+
+def inside(folder_real: Path, path: Path) -> Path:
+    """The real path of ``path``, which must lie inside ``folder_real``.
+
+    ``folder_real`` must itself be a resolved path.
+    """
+    real = Path(os.path.realpath(path))
+    if real != folder_real and folder_real not in real.parents:
+        raise Refused(
+            "outside-folder",
+            f"points outside the data folder (to {real}); only files inside the folder are read",
+        )
+    return real
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    return "not a regular file"
+
+
+def _mb(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+def read_bytes(folder_real: Path, path: Path, size_cap: int) -> bytes:
+    """The content of a regular file inside the folder, or :class:`Refused`."""
+    real = inside(folder_real, path)
+    try:
+        info = os.lstat(real)
+    except FileNotFoundError:
+        raise Refused("file-gone", "the file vanished while it was being read") from None
+    except OSError as exc:
+        raise Refused("unreadable-file", f"cannot look at the file: {exc.strerror}") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise Refused("not-regular-file", f"is {_kind(info.st_mode)}, not a regular file; skipped")
+    if info.st_size > size_cap:
+        raise Refused(
+            "too-large",
+            f"is {_mb(info.st_size)}, over the size cap of {_mb(size_cap)} "
+            "(raise source.size_cap_mb in pmo-tui.toml to read it)",
+        )
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(real, flags)
+    except FileNotFoundError:
+        raise Refused("file-gone", "the file vanished while it was being read") from None
+    except OSError as exc:
+        raise Refused("unreadable-file", f"cannot open the file: {exc.strerror}") from None
+    try:
+        opened = os.fstat(fd)
+        if not stat.S_ISREG(opened.st_mode):
+            raise Refused(
+                "not-regular-file", f"is {_kind(opened.st_mode)}, not a regular file; skipped"
+            )
+        chunks: list[bytes] = []
+        total = 0
+        while True:
+            chunk = os.read(fd, min(1 << 22, size_cap + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > size_cap:
+                raise Refused(
+                    "too-large", f"grew past the size cap of {_mb(size_cap)} while being read"
+                )
+        return b"".join(chunks)
+    except OSError as exc:
+        raise Refused("unreadable-file", f"cannot read the file: {exc.strerror}") from None
+    finally:
+        os.close(fd)

@@ -1,0 +1,527 @@
+"""The folder source: a data folder of CSV, workbook and MS Project files.
+
+Which file feeds which table (first match wins, per table):
+
+1. ``[files] TABLE = "name"`` in the config;
+2. a file named after the table or one of its aliases (``projects.csv``,
+   ``Projecten.xlsx``: CSV before workbook);
+3. a sheet named after the table in a workbook that is not itself named after
+   a table (``portfolio.xlsx`` with sheets ``projects``, ``milestones`` ...), or
+   the sheet ``[sheets] TABLE = "..."`` names;
+4. for ``issues``, a Jira CSV export with any name;
+5. MS Project XML files (``*.xml``) add their milestones to ``milestones``, and
+   give the ``projects`` rows when the folder has no projects file.
+
+Two candidates for one table are reported and the first is used. Lock and temp
+files are ignored. Nothing read here is trusted: see :mod:`pmo_tui.sources.files`.
+
+A table that cannot be read keeps its last good rows, marked stale with the
+reason; a table that was never read successfully is absent and its problem is
+reported. ``load``/``refresh`` never raise for bad data.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+
+from pmo_tui.config import CONFIG_NAME, SourceOptions, find_config, load_config
+from pmo_tui.model import TABLES, Portfolio, TableState, assemble
+from pmo_tui.problems import Problem, Severity
+from pmo_tui.sources.aliases import norm, table_for_name
+from pmo_tui.sources.base import Change, WatchState
+from pmo_tui.sources.files import Refused, is_ignored, read_bytes
+from pmo_tui.sources.jira import is_jira
+from pmo_tui.sources.parse import DateOrder
+from pmo_tui.sources.reading import (
+    CSV_SUFFIXES,
+    WORKBOOK_SUFFIXES,
+    XML_SUFFIXES,
+    Part,
+    Reader,
+    UnreadableFile,
+    combine,
+    kind_for,
+)
+from pmo_tui.sources.validate import Converted
+
+DATA_SUFFIXES = CSV_SUFFIXES + WORKBOOK_SUFFIXES + XML_SUFFIXES
+_PEEK = 64 * 1024
+
+
+@dataclass
+class Layout:
+    """Which parts feed which table, as found in the folder right now."""
+
+    parts: dict[str, list[Part]] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    #: file path -> tables it feeds (for tables_for)
+    feeds: dict[Path, set[str]] = field(default_factory=dict)
+
+    def signature(self, table: str) -> tuple[tuple[str, str | None, str], ...]:
+        return tuple((str(p.path), p.sheet, p.kind) for p in self.parts.get(table, []))
+
+
+def _stat_key(path: Path) -> tuple[int, int] | None:
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return info.st_mtime_ns, info.st_size
+
+
+class FolderSource:
+    """A data folder as a live :class:`~pmo_tui.sources.base.Source`."""
+
+    def __init__(self, path: Path, config_path: Path | None = None, demo: bool = False) -> None:
+        self.folder = Path(path)
+        self.demo = demo
+        self.description = "demo portfolio" if demo else str(self.folder)
+        self._explicit_config = config_path
+        self._config_path = find_config(self.folder, config_path)
+        self._config_key = _stat_key(self._config_path) if self._config_path else None
+        self.config, self._config_problems = load_config(self._config_path)
+        if config_path is not None and not Path(config_path).is_file():
+            self._config_problems = [
+                Problem(
+                    file=str(config_path),
+                    rule="config",
+                    message="the config file given with --config does not exist; using defaults",
+                )
+            ]
+        self._layout = Layout()
+        self._date_votes: dict[str, Counter[str]] = {}
+        self._workbook_sheets: dict[Path, tuple[tuple[int, int] | None, list[str] | None]] = {}
+        self._lock = threading.Lock()
+
+    # -- Source protocol ------------------------------------------------------------
+    @property
+    def options(self) -> SourceOptions:
+        return self.config.source
+
+    def load(self) -> Portfolio:
+        with self._lock:
+            at = datetime.now()
+            layout = self._discover()
+            states = self._read_tables(TABLES, layout, None, at)
+            return assemble(
+                states, source=self.description, source_problems=self._source_problems(layout)
+            )
+
+    def refresh(self, previous: Portfolio, change: Change) -> Portfolio:
+        with self._lock:
+            at = datetime.now()
+            tables = set(change.tables) if change.tables else set(TABLES)
+            if self._reload_config_if_changed():
+                tables = set(TABLES)
+            old_layout = self._layout
+            layout = self._discover()
+            tables |= {t for t in TABLES if layout.signature(t) != old_layout.signature(t)}
+            updates = self._read_tables(sorted(tables), layout, previous, at)
+            for name in TABLES:
+                if name not in updates:
+                    updates[name] = previous.states[name].checked(at)
+            return previous.with_tables(updates, source_problems=self._source_problems(layout))
+
+    def tables_for(self, paths: Iterable[Path]) -> frozenset[str]:
+        """The tables that the changed ``paths`` feed (all of them for the config)."""
+        out: set[str] = set()
+        known = self._layout.feeds
+        for raw in paths:
+            path = Path(raw)
+            if path == self.folder or (self._config_path and path == self._config_path):
+                return frozenset(TABLES)
+            if path.name == CONFIG_NAME and path.parent == self.folder:
+                return frozenset(TABLES)
+            if is_ignored(path.name):
+                continue
+            if path in known:
+                out |= known[path]
+                continue
+            suffix = path.suffix.lower()
+            if suffix not in DATA_SUFFIXES:
+                continue
+            configured = {t for t, f in self.options.files.items() if (self.folder / f) == path}
+            table = table_for_name(path.stem)
+            if configured:
+                out |= configured
+            elif suffix in XML_SUFFIXES:
+                out |= {"milestones", "projects"}
+            elif table is not None:
+                out.add(table)
+            elif suffix in WORKBOOK_SUFFIXES:
+                return frozenset(TABLES)
+            else:
+                out.add("issues")  # perhaps a Jira export
+        return frozenset(out)
+
+    def watch(self, stop: threading.Event) -> Iterator[Change | WatchState]:
+        from pmo_tui.sources.watch import watch_folder
+
+        yield from watch_folder(self, stop)
+
+    def close(self) -> None:
+        self._workbook_sheets.clear()
+
+    # -- config -----------------------------------------------------------------------
+    def _reload_config_if_changed(self) -> bool:
+        path = find_config(self.folder, self._explicit_config)
+        key = _stat_key(path) if path else None
+        if path == self._config_path and key == self._config_key:
+            return False
+        self._config_path, self._config_key = path, key
+        self.config, self._config_problems = load_config(path)
+        return True
+
+    def _source_problems(self, layout: Layout) -> tuple[Problem, ...]:
+        return (*self._config_problems, *layout.problems)
+
+    # -- discovery --------------------------------------------------------------------
+    def _discover(self) -> Layout:
+        layout = Layout()
+        options = self.options
+        folder_real = Path(os.path.realpath(self.folder))
+        try:
+            entries = sorted(os.scandir(self.folder), key=lambda e: e.name)
+        except OSError as exc:
+            layout.problems.append(
+                Problem(
+                    file=str(self.folder),
+                    rule="unreadable-folder",
+                    message=f"cannot list the folder: {exc.strerror or exc}",
+                )
+            )
+            self._layout = layout
+            return layout
+        {e.name: e for e in entries}
+        candidates: dict[str, list[tuple[int, Part]]] = {t: [] for t in TABLES}
+        mspdi_files: list[Part] = []
+
+        configured_files: set[str] = set()
+        for table, name in options.files.items():
+            path = self.folder / name
+            configured_files.add(os.path.normpath(name))
+            if not os.path.lexists(path):
+                layout.problems.append(
+                    Problem(
+                        file=name,
+                        table=table,
+                        rule="missing-file",
+                        message=f"[files] names {name!r} for {table}, but there is no such file",
+                    )
+                )
+                continue
+            kind = kind_for(path)
+            sheet = options.sheets.get(table)
+            candidates[table].append((0, Part(table, path, name, kind, sheet)))
+
+        for entry in entries:
+            name = entry.name
+            if (
+                is_ignored(name)
+                or name == CONFIG_NAME
+                or os.path.normpath(name) in configured_files
+            ):
+                continue
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    continue
+            except OSError:
+                continue
+            path = self.folder / name
+            suffix = Path(name).suffix.lower()
+            stem = Path(name).stem
+            named = table_for_name(stem)
+            if suffix == ".xls" and named:
+                layout.problems.append(
+                    Problem(
+                        file=name,
+                        table=named,
+                        rule="unreadable-file",
+                        message="is an old Excel 97-2003 .xls file; save it as .xlsx or CSV",
+                    )
+                )
+                continue
+            if suffix not in DATA_SUFFIXES:
+                continue
+            if suffix in XML_SUFFIXES:
+                mspdi_files.append(Part("milestones", path, name, "mspdi"))
+                continue
+            if named is not None and named not in options.files:
+                rank = 1 if suffix in CSV_SUFFIXES else 2
+                sheet = options.sheets.get(named) if suffix in WORKBOOK_SUFFIXES else None
+                if suffix in WORKBOOK_SUFFIXES and sheet is None:
+                    sheet = self._sheet_named(path, name, folder_real, named)
+                candidates[named].append((rank, Part(named, path, name, kind_for(path), sheet)))
+                continue
+            if named is not None:
+                continue  # the config names another file for this table
+            if suffix in WORKBOOK_SUFFIXES:
+                self._workbook_parts(path, name, folder_real, candidates, layout)
+            elif suffix in CSV_SUFFIXES:
+                if self._is_jira(path, folder_real):
+                    candidates["issues"].append((4, Part("issues", path, name, "csv")))
+                else:
+                    layout.problems.append(
+                        Problem(
+                            file=name,
+                            rule="unknown-file",
+                            severity=Severity.WARNING,
+                            message=(
+                                "is not named after a table (programmes, projects, milestones, "
+                                "costs, plan, issues) and is ignored; rename it or map it in "
+                                "[files]"
+                            ),
+                        )
+                    )
+
+        for table in TABLES:
+            ranked = sorted(candidates[table], key=lambda item: item[0])
+            if not ranked:
+                continue
+            chosen = ranked[0][1]
+            layout.parts[table] = [chosen]
+            for _, other in ranked[1:]:
+                layout.problems.append(
+                    Problem(
+                        file=other.label,
+                        table=table,
+                        rule="duplicate-table",
+                        severity=Severity.WARNING,
+                        message=(
+                            f"also looks like {table}, which is read from {chosen.label}; ignored"
+                        ),
+                    )
+                )
+        if mspdi_files:
+            layout.parts.setdefault("milestones", []).extend(mspdi_files)
+            if "projects" not in layout.parts:
+                layout.parts["projects"] = [replace(p, table="projects") for p in mspdi_files]
+        if "projects" not in layout.parts:
+            layout.problems.append(
+                Problem(
+                    file=str(self.folder),
+                    table="projects",
+                    rule="missing-table",
+                    message=(
+                        "there is no projects table; put projects.csv or projects.xlsx in the "
+                        "folder, or name the file in [files] in pmo-tui.toml"
+                    ),
+                )
+            )
+        for table, parts in layout.parts.items():
+            for part in parts:
+                layout.feeds.setdefault(part.path, set()).add(table)
+        self._layout = layout
+        return layout
+
+    def _sheets(self, path: Path, name: str, folder_real: Path) -> list[str]:
+        """Sheet names of a workbook (cached by size and mtime); Refused if unreadable."""
+        key = _stat_key(path)
+        cached = self._workbook_sheets.get(path)
+        if cached is not None and cached[0] == key and cached[1] is not None:
+            return cached[1]
+        reader = Reader(folder_real, self.options)
+        try:
+            sheets = list(reader.workbook(path, name).sheet_names)
+        finally:
+            reader.close()
+        self._workbook_sheets[path] = (key, sheets)
+        return sheets
+
+    def _sheet_named(self, path: Path, name: str, folder_real: Path, table: str) -> str | None:
+        """In ``projects.xlsx``, a sheet called ``projects`` wins over the first sheet."""
+        try:
+            sheets = self._sheets(path, name, folder_real)
+        except Refused:
+            return None  # reported when the part is read
+        for sheet in sheets:
+            if table_for_name(sheet) == table:
+                return sheet
+        return None
+
+    def _workbook_parts(
+        self,
+        path: Path,
+        name: str,
+        folder_real: Path,
+        candidates: dict[str, list[tuple[int, Part]]],
+        layout: Layout,
+    ) -> None:
+        try:
+            sheets = self._sheets(path, name, folder_real)
+        except Refused as exc:
+            layout.problems.append(Problem(file=name, rule=exc.rule, message=exc.message))
+            return
+        wanted = {norm(s): t for t, s in self.options.sheets.items()}
+        found = False
+        for sheet in sheets:
+            table = wanted.get(norm(sheet)) or table_for_name(sheet)
+            if table is None:
+                continue
+            if table in self.options.files:
+                continue
+            candidates[table].append((3, Part(table, path, name, "workbook", sheet)))
+            found = True
+        if not found:
+            layout.problems.append(
+                Problem(
+                    file=name,
+                    rule="unknown-file",
+                    severity=Severity.WARNING,
+                    message=(
+                        f"no sheet is named after a table (sheets: "
+                        f"{', '.join(repr(s) for s in sheets[:10])}); ignored"
+                    ),
+                )
+            )
+
+    def _is_jira(self, path: Path, folder_real: Path) -> bool:
+        try:
+            data = read_bytes(folder_real, path, self.options.size_cap)[:_PEEK]
+        except Refused:
+            return False
+        from pmo_tui.sources.tabular import read_csv
+
+        text = data.split(b"\n", 1)[0] + b"\n"
+        try:
+            raw = read_csv(
+                text, path.name, encoding=self.options.encoding, delimiter=self.options.delimiter
+            )
+        except (Refused, ValueError):
+            return False
+        return is_jira(raw.headers)
+
+    # -- reading ----------------------------------------------------------------------
+    def _hint(self, table: str) -> DateOrder | None:
+        votes: Counter[str] = Counter()
+        for name, counted in self._date_votes.items():
+            if name != table:
+                votes.update(counted)
+        if not votes:
+            return None
+        return "dayfirst" if votes["dayfirst"] >= votes["monthfirst"] else "monthfirst"
+
+    def _read_tables(
+        self, tables: Sequence[str], layout: Layout, previous: Portfolio | None, at: datetime
+    ) -> dict[str, TableState]:
+        folder_real = Path(os.path.realpath(self.folder))
+        reader = Reader(folder_real, self.options)
+        try:
+            results = self._convert_all(tables, layout, reader)
+            # files whose dates were ambiguous follow the rest of the folder
+            for table, (parts, _) in results.items():
+                if any(c.formats.date_order_from == "default" for _, c in parts):
+                    hint = self._hint(table)
+                    if hint is not None:
+                        results[table] = self._convert(table, layout, reader, hint)
+        finally:
+            reader.close()
+        states: dict[str, TableState] = {}
+        for table in tables:
+            parts, failures = results.get(table, ([], []))
+            old = previous.states[table] if previous is not None else None
+            states[table] = self._state(
+                table, layout=layout, parts=parts, failures=failures, old=old, at=at
+            )
+        return states
+
+    def _convert_all(
+        self, tables: Sequence[str], layout: Layout, reader: Reader
+    ) -> dict[str, tuple[list[tuple[Part, Converted]], list[UnreadableFile]]]:
+        wanted = [t for t in tables if layout.parts.get(t)]
+        if len(wanted) <= 1:
+            return {t: self._convert(t, layout, reader, self._hint(t)) for t in wanted}
+        with ThreadPoolExecutor(max_workers=min(4, len(wanted))) as pool:
+            futures = {
+                t: pool.submit(self._convert, t, layout, reader, self._hint(t)) for t in wanted
+            }
+            return {t: f.result() for t, f in futures.items()}
+
+    def _convert(
+        self, table: str, layout: Layout, reader: Reader, hint: DateOrder | None
+    ) -> tuple[list[tuple[Part, Converted]], list[UnreadableFile]]:
+        converted: list[tuple[Part, Converted]] = []
+        failures: list[UnreadableFile] = []
+        for part in layout.parts.get(table, []):
+            try:
+                converted.append((part, reader.convert(part, hint)))
+            except UnreadableFile as exc:
+                if part.kind == "mspdi" and exc.problems and exc.problems[0].rule == "not-mspdi":
+                    if table == "milestones":
+                        layout.problems.append(
+                            replace(exc.problems[0], severity=Severity.WARNING, table=None)
+                        )
+                    continue
+                failures.append(exc)
+            except Exception as exc:  # a reader bug must not take the wall display down
+                failures.append(
+                    UnreadableFile(
+                        [
+                            Problem(
+                                file=part.label,
+                                table=table,
+                                rule="unreadable-file",
+                                message=f"could not be read ({type(exc).__name__}: {exc})",
+                            )
+                        ]
+                    )
+                )
+        votes: Counter[str] = Counter()
+        for _, c in converted:
+            votes.update(c.date_votes)
+        if votes:
+            self._date_votes[table] = votes
+        return converted, failures
+
+    def _state(
+        self,
+        table: str,
+        *,
+        layout: Layout,
+        parts: list[tuple[Part, Converted]],
+        failures: list[UnreadableFile],
+        old: TableState | None,
+        at: datetime,
+    ) -> TableState:
+        problems = [p for f in failures for p in f.problems]
+        has_old = old is not None and old.present and old.loaded_at is not None
+        if not layout.parts.get(table):
+            if has_old:
+                assert old is not None
+                reason = f"{old.origin or table} is gone; showing its last good rows"
+                gone = Problem(
+                    file=old.origin or table, table=table, rule="file-gone", message=reason
+                )
+                return old.failed(reason, at, (gone,))
+            return TableState.absent(table, at)
+        if failures and has_old:
+            assert old is not None
+            reason = failures[0].reason
+            return old.failed(reason, at, problems + [p for _, c in parts for p in c.problems])
+        if not parts:
+            return replace(TableState.absent(table, at), problems=tuple(problems))
+        result = combine(table, parts)
+        origin = ", ".join(dict.fromkeys(p.name for p, _ in parts))
+        return TableState.loaded(
+            table,
+            result.frame,
+            origin=origin,
+            at=at,
+            problems=[*problems, *result.problems],
+            rows=result.rows,
+        )
+
+    # -- for check ------------------------------------------------------------------
+    @property
+    def config_path(self) -> Path | None:
+        return self._config_path
+
+    def layout(self) -> Layout:
+        return self._layout

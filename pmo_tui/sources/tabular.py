@@ -1,0 +1,442 @@
+"""Reading one CSV file or workbook sheet into raw text columns with row numbers.
+
+Nothing is interpreted here beyond the grid: headers as written, cells as
+stripped text (or typed workbook values), and for every data row the row
+number the officer sees (header = row 1). For a CSV record that spans lines
+(a quoted multi-line cell) the number is the line on which the record starts.
+
+CSV is read by pyarrow's multi-threaded reader. Any irregularity (rows with
+too many or too few cells, blank lines, quoted line breaks that make line
+numbers differ from record numbers, a line too long for one block) sends the
+file down the exact path instead: Python's csv module, which tracks line
+numbers, so every problem names the right line.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from pmo_tui.problems import Problem, Severity
+from pmo_tui.sources.files import Refused
+from pmo_tui.sources.parse import Cells
+from pmo_tui.sources.sniff import UndecodableError, decode, sniff_delimiter
+
+#: Excel's own limit for one cell; longer cells are not from a real export
+MAX_CELL = 32_767
+#: a workbook whose parts unpack to more than this many times the size cap is refused
+UNZIP_FACTOR = 4
+
+
+@dataclass
+class RawTable:
+    """A grid of text as read from one file or sheet."""
+
+    file: str
+    headers: list[str]
+    columns: list[Cells]
+    rows: np.ndarray  # row number per data row, as the officer sees it
+    header_row: int = 1
+    delimiter: str | None = None
+    encoding: str | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+class _SlowPath(Exception):
+    """The fast reader cannot give exact row numbers for this file."""
+
+
+def _problem(
+    file: str,
+    rule: str,
+    message: str,
+    *,
+    row: int | None = None,
+    severity: Severity = Severity.ERROR,
+    value: str | None = None,
+) -> Problem:
+    return Problem(file=file, rule=rule, message=message, row=row, severity=severity, value=value)
+
+
+# -- CSV ------------------------------------------------------------------------
+
+
+def read_csv(
+    data: bytes, file: str, *, encoding: str | None = None, delimiter: str | None = None
+) -> RawTable:
+    """A CSV export as a :class:`RawTable`; :class:`Refused` when it is not text."""
+    try:
+        decoded = decode(data, encoding)
+    except UndecodableError as exc:
+        raise Refused("bad-encoding", str(exc)) from None
+    text = decoded.text
+    problems: list[Problem] = []
+    if decoded.nul_count:
+        problems.append(
+            _problem(
+                file,
+                "nul-bytes",
+                f"{decoded.nul_count} NUL byte(s) removed (the first on line {decoded.nul_line}); "
+                "the file may be damaged",
+                severity=Severity.WARNING,
+                row=decoded.nul_line,
+            )
+        )
+    if not text.strip():
+        raise Refused("empty-file", "is empty")
+    delim = delimiter or sniff_delimiter(text)
+    if decoded.encoding in ("utf-8", "utf-8-sig") and not decoded.nul_count:
+        payload = data[3:] if decoded.encoding == "utf-8-sig" else data
+    else:
+        payload = text.encode("utf-8")
+    try:
+        table = _read_fast(payload, file, delim)
+    except _SlowPath:
+        table = _read_exact(text, file, delim)
+    table.delimiter, table.encoding = delim, decoded.encoding
+    table.problems[:0] = problems
+    return table
+
+
+def _record_starts(payload: bytes) -> np.ndarray:
+    """The line on which each non-empty CSV record starts (quotes respected)."""
+    arr = np.frombuffer(payload, dtype=np.uint8)
+    breaks = np.flatnonzero((arr == 10) | (arr == 13))
+    if len(breaks):
+        # "\r\n" is one line break: drop the "\n" that follows a "\r"
+        crlf = (arr[breaks] == 10) & np.concatenate(
+            ([False], (breaks[1:] == breaks[:-1] + 1) & (arr[breaks[:-1]] == 13))
+        )
+        breaks = breaks[~crlf]
+    line_of_break = np.arange(1, len(breaks) + 1)  # break k ends line k
+    quotes = np.flatnonzero(arr == 34)
+    outside = (
+        (np.searchsorted(quotes, breaks) % 2 == 0)
+        if len(quotes)
+        else np.ones(len(breaks), dtype=bool)
+    )
+    ends = breaks[outside]
+    end_lines = line_of_break[outside]
+    starts_pos = np.concatenate(([0], ends + 1))
+    starts_line = np.concatenate(([1], end_lines + 1))
+    # record i spans [starts_pos[i], next end); empty when it starts at a break or EOF
+    next_end = np.concatenate((ends, [len(arr)]))
+    length = next_end - starts_pos
+    # a CRLF record end: the record after "\r" starts at "\n"; skip that byte
+    at_lf = starts_pos < len(arr)
+    if at_lf.any():
+        idx = np.flatnonzero(at_lf)
+        lf = arr[starts_pos[idx]] == 10
+        starts_pos[idx[lf]] += 1
+        length[idx[lf]] -= 1
+    return starts_line[length > 0]
+
+
+def _read_fast(payload: bytes, file: str, delim: str) -> RawTable:
+    invalid: list[int] = []
+
+    def on_invalid(row: Any) -> str:
+        invalid.append(1)
+        return "skip"
+
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(payload),
+            read_options=pacsv.ReadOptions(autogenerate_column_names=True, block_size=1 << 22),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delim,
+                quote_char='"',
+                double_quote=True,
+                escape_char=False,
+                newlines_in_values=True,
+                ignore_empty_lines=True,
+                invalid_row_handler=on_invalid,
+            ),
+            convert_options=pacsv.ConvertOptions(
+                check_utf8=False,
+                column_types={},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+                null_values=[],
+                true_values=[],
+                false_values=[],
+                auto_dict_encode=False,
+                timestamp_parsers=[],
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowException):
+        raise _SlowPath from None
+    if invalid or table.num_rows == 0:
+        raise _SlowPath
+    table = table.cast(pa.schema([pa.field(n, pa.large_string()) for n in table.column_names]))
+    columns = [table.column(i).combine_chunks() for i in range(table.num_columns)]
+    needs_map = (
+        b'"' in payload
+        or payload[:1] in (b"\n", b"\r")
+        or any(sep in payload for sep in (b"\n\n", b"\r\r", b"\r\n\r\n", b"\n\r\n"))
+    )
+    if needs_map:
+        starts = _record_starts(payload)
+        if len(starts) != table.num_rows:
+            raise _SlowPath
+    else:
+        starts = np.arange(1, table.num_rows + 1, dtype=np.int64)
+    stripped = [pc.utf8_trim_whitespace(c) for c in columns]
+    if any((pc.max(pc.utf8_length(c)).as_py() or 0) > MAX_CELL for c in stripped):
+        raise _SlowPath
+    headers = [h.as_py() for h in (c[0] for c in stripped)]
+    body = [Cells(c.slice(1)) for c in stripped]
+    return RawTable(
+        file=file,
+        headers=headers,
+        columns=body,
+        rows=np.asarray(starts[1:], dtype=np.int64),
+        header_row=int(starts[0]),
+    )
+
+
+def _read_exact(text: str, file: str, delim: str) -> RawTable:
+    csv.field_size_limit(max(len(text) + 1, 1 << 17))
+    reader = csv.reader(
+        io.StringIO(text, newline=""),
+        delimiter=delim,
+        quotechar='"',
+        doublequote=True,
+        strict=False,
+    )
+    problems: list[Problem] = []
+    header: list[str] | None = None
+    header_row = 1
+    cells: list[list[str]] = []
+    rows: list[int] = []
+    previous_line = 0
+    try:
+        for record in reader:
+            start, previous_line = previous_line + 1, reader.line_num
+            if not any(c.strip() for c in record):
+                continue
+            if header is None:
+                header, header_row = [c.strip() for c in record], start
+                continue
+            if len(record) > len(header) and any(c.strip() for c in record[len(header) :]):
+                problems.append(
+                    _problem(
+                        file,
+                        "field-count",
+                        f"row has {len(record)} cells but the header has {len(header)} "
+                        "(a delimiter or quote out of place?); row skipped",
+                        row=start,
+                    )
+                )
+                continue
+            longest = max((len(c) for c in record), default=0)
+            if longest > MAX_CELL:
+                problems.append(
+                    _problem(
+                        file,
+                        "cell-too-long",
+                        f"a cell holds {longest:,} characters, more than a spreadsheet cell can "
+                        f"({MAX_CELL:,}); row skipped",
+                        row=start,
+                    )
+                )
+                continue
+            kept = [c.strip() for c in record[: len(header)]]
+            if len(kept) < len(header):
+                kept.extend([""] * (len(header) - len(kept)))
+            cells.append(kept)
+            rows.append(start)
+    except csv.Error as exc:
+        problems.append(
+            _problem(
+                file,
+                "unreadable-file",
+                f"the CSV structure breaks after line {previous_line}: {exc}; "
+                "the rows before it were read",
+                row=previous_line + 1,
+            )
+        )
+    if header is None:
+        raise Refused("empty-file", "holds no header row")
+    if len(header) > 0 and max((len(h) for h in header), default=0) > MAX_CELL:
+        raise Refused(
+            "cell-too-long", "the header row holds a cell longer than a spreadsheet allows"
+        )
+    columns = [
+        Cells(pa.array([r[i] for r in cells], type=pa.large_string())) for i in range(len(header))
+    ]
+    return RawTable(
+        file=file,
+        headers=header,
+        columns=columns,
+        rows=np.asarray(rows, dtype=np.int64),
+        header_row=header_row,
+        problems=problems,
+    )
+
+
+# -- workbooks (xlsx, xlsm, ods) --------------------------------------------------
+
+
+def check_zip(data: bytes, size_cap: int) -> None:
+    """Refuse damaged workbooks and zip bombs before the parser sees them."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = archive.infolist()
+    except zipfile.BadZipFile:
+        raise Refused(
+            "unreadable-file",
+            "is a damaged or truncated workbook (the ZIP container cannot be read); "
+            "was it still being copied?",
+        ) from None
+    unpacked = sum(i.file_size for i in infos)
+    if unpacked > UNZIP_FACTOR * size_cap:
+        raise Refused(
+            "too-large",
+            f"unpacks to {unpacked / (1024 * 1024):.0f} MB, far over the size cap "
+            "(a ZIP bomb?); skipped",
+        )
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for info in infos:
+                if not info.filename.endswith((".xml", ".rels")):
+                    continue
+                with archive.open(info) as part:
+                    head = part.read(4096)
+                if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+                    raise Refused(
+                        "unsafe-xml",
+                        f"holds a DTD or entity declarations in {info.filename} (an XML bomb?); "
+                        "refused without expanding it",
+                    )
+    except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError) as exc:
+        raise Refused(
+            "unreadable-file",
+            f"is a damaged or truncated workbook ({exc}); was it still being copied?",
+        ) from None
+
+
+class Workbook:
+    """A workbook opened with calamine (never openpyxl: calamine expands no XML entities)."""
+
+    def __init__(self, data: bytes, file: str, size_cap: int) -> None:
+        check_zip(data, size_cap)
+        import python_calamine as calamine
+
+        self.file = file
+        self._calamine = calamine
+        try:
+            self._book = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+            self.sheet_names: list[str] = list(self._book.sheet_names)
+        except BaseException as exc:  # calamine may raise a PanicException (a BaseException)
+            if isinstance(exc, KeyboardInterrupt | SystemExit | MemoryError):
+                raise
+            raise _refusal(exc) from None
+
+    def sheet(self, name: str) -> RawTable:
+        try:
+            grid = self._book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        except BaseException as exc:
+            if isinstance(exc, KeyboardInterrupt | SystemExit | MemoryError):
+                raise
+            raise _refusal(exc) from None
+        return grid_table(grid, f"{self.file}, sheet {name!r}")
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):  # closing is best effort
+            self._book.close()
+
+
+def _refusal(exc: BaseException) -> Refused:
+    name = type(exc).__name__
+    detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else name
+    if name == "PasswordError" or "password" in detail.lower() or "encrypt" in detail.lower():
+        return Refused("encrypted-file", "is password-protected; save it without a password")
+    if name == "XmlError" or "xml" in detail.lower():
+        return Refused("unreadable-file", f"holds XML that cannot be read safely ({detail})")
+    return Refused("unreadable-file", f"cannot be read as a workbook ({detail})")
+
+
+def grid_table(grid: Sequence[Sequence[Any]], file: str) -> RawTable:
+    """A sheet (rows of typed cells, row 1 first) as a :class:`RawTable`."""
+    header_index = next((i for i, row in enumerate(grid) if any(_present(v) for v in row)), None)
+    if header_index is None:
+        raise Refused("empty-file", "is empty")
+    header_cells = list(grid[header_index])
+    while header_cells and not _present(header_cells[-1]):
+        header_cells.pop()
+    from pmo_tui.sources.parse import native_text
+
+    headers = [
+        native_text(h).strip() if not isinstance(h, str) else h.strip() for h in header_cells
+    ]
+    width = len(headers)
+    problems: list[Problem] = []
+    text_cols: list[list[str]] = [[] for _ in range(width)]
+    native_cols: list[list[Any]] = [[] for _ in range(width)]
+    rows: list[int] = []
+    for index in range(header_index + 1, len(grid)):
+        row = grid[index]
+        if not any(_present(v) for v in row):
+            continue
+        if any(_present(v) for v in row[width:]):
+            problems.append(
+                _problem(
+                    file,
+                    "field-count",
+                    f"row has values beyond the last header column ({width}); "
+                    "those cells are ignored",
+                    row=index + 1,
+                    severity=Severity.WARNING,
+                )
+            )
+        for c in range(width):
+            value = row[c] if c < len(row) else ""
+            if isinstance(value, str):
+                stripped = value.strip()
+                if len(stripped) > MAX_CELL:
+                    stripped = stripped[:MAX_CELL]
+                text_cols[c].append(stripped)
+                native_cols[c].append(None)
+            elif value is None:
+                text_cols[c].append("")
+                native_cols[c].append(None)
+            else:
+                text_cols[c].append("")
+                native_cols[c].append(value)
+        rows.append(index + 1)
+    columns = []
+    for c in range(width):
+        native = np.empty(len(rows), dtype=object)
+        native[:] = native_cols[c]
+        has_native = any(v is not None for v in native_cols[c])
+        columns.append(
+            Cells(pa.array(text_cols[c], type=pa.large_string()), native if has_native else None)
+        )
+    return RawTable(
+        file=file,
+        headers=headers,
+        columns=columns,
+        rows=np.asarray(rows, dtype=np.int64),
+        header_row=header_index + 1,
+        problems=problems,
+    )
+
+
+def _present(value: Any) -> bool:
+    if value is None:
+        return False
+    return not (isinstance(value, str) and not value.strip())
