@@ -382,8 +382,11 @@ def _assemble(
         today=today,
         ms=ms,
     )
+    gaps = rag_mod.data_gaps(
+        pc=pc, start=ev_["_start"], end=ev_["_end"], costs_present=cost.present
+    )
     overall = rag_mod.overall(
-        cost=cost_rag, time=time_rag, issues=iss, reported=projects["reported_rag"]
+        cost=cost_rag, time=time_rag, issues=iss, reported=projects["reported_rag"], gaps=gaps
     )
 
     # programme names

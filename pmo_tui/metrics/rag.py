@@ -359,19 +359,47 @@ def _join(parts: list[np.ndarray], n: int, sep: str = "; ") -> np.ndarray:
     return out
 
 
+def data_gaps(
+    *, pc: np.ndarray, start: np.ndarray, end: np.ndarray, costs_present: bool
+) -> np.ndarray:
+    """Per project: "not enough data to confirm green: ..." or None."""
+    n = len(pc)
+    parts = [
+        (~np.isfinite(pc), "percent_complete missing (no EV)"),
+        (~np.isfinite(start), "no start date"),
+        (~np.isfinite(end), "no end date"),
+        (np.full(n, not costs_present), "no costs table (no AC)"),
+    ]
+    out = _texts(n)
+    any_gap = np.zeros(n, dtype=bool)
+    for mask, _ in parts:
+        any_gap |= mask
+    idx = np.flatnonzero(any_gap)
+    if len(idx):
+        out[idx] = [
+            "not enough data to confirm green: " + ", ".join(text for mask, text in parts if mask[i])
+            for i in idx.tolist()
+        ]
+    return out
+
+
 def overall(
     *,
     cost: dict[str, np.ndarray],
     time: dict[str, np.ndarray],
     issues: IssueSummary,
     reported: pd.Series,
+    gaps: np.ndarray,
 ) -> dict[str, np.ndarray]:
+    """Combine cost, time and critical issues; ``gaps`` (text or None per project) names
+    the missing basics (percent_complete, start or end date, costs table) without which
+    a green cannot be confirmed."""
     c, t = cost["cost_rag"], time["time_rag"]
     n = len(c)
     crit = issues.counts["open_critical"]
     red = (c == RED) | (t == RED)
     amber = (c == AMBER) | (t == AMBER) | (crit > 0)
-    green = (c == GREEN) & (t == GREEN)
+    green = (c == GREEN) & (t == GREEN) & is_none(gaps)
     rag = np.where(red, RED, np.where(amber, AMBER, np.where(green, GREEN, GREY))).astype(object)
 
     crit_text = _texts(n)
@@ -392,8 +420,12 @@ def overall(
         items = [(c_l[i], cr[i]), (t_l[i], tr[i])]
         if crit_text[i]:
             items.append((AMBER, crit_text[i]))
+        if gaps[i]:
+            items.insert(0, (GREY, gaps[i]))
         lead = [txt for col, txt in items if col == rag_l[i] and txt]
-        rest = [txt for col, txt in items if col != rag_l[i] and col != GREEN and txt]
+        rest = [txt for col, txt in items if col not in (rag_l[i], GREEN) and txt]
+        if rag_l[i] == GREY:
+            rest += [txt for col, txt in items if col == GREEN and txt]
         reasons[i] = tuple(lead + rest)
 
     level = reported_level(reported)
