@@ -58,7 +58,7 @@ __all__ = [
 ]
 
 #: bump when the output changes, so cached benchmark portfolios are regenerated
-GENERATOR_VERSION: Final = 1
+GENERATOR_VERSION: Final = 2
 MARKER: Final = "# pmo-tui demo portfolio:"
 DEMO_FILES: Final = (*(f"{t}.csv" for t in TABLES), CONFIG_NAME)
 
@@ -107,7 +107,7 @@ class Size:
 
 
 SIZES: Final[Mapping[str, Size]] = {
-    "small": Size(4, 24, 36, (4, 8), (3, 6), ledger=False, duration=(240, 1000)),
+    "small": Size(4, 24, 36, (5, 8), (3, 6), ledger=False, duration=(240, 1000)),
     "large": Size(40, 2000, 60, (10, 10), (5, 5), ledger=True, duration=(180, 1700)),
 }
 
@@ -160,7 +160,7 @@ _COST_USE = _table(
 _TIME_USE = _table(
     {
         S.AMBER_TIME: (0.6, 0.85),
-        S.SLIPPING: (1.4, 4.0),
+        S.SLIPPING: (1.6, 4.0),
         S.WATERMELON_TIME: (1.8, 2.8),
         S.NO_COSTS: (0.0, 0.0),
         S.NOT_STARTED: (0.0, 0.0),
@@ -218,13 +218,12 @@ _SMALL_LAYOUT: Final = (
     (S.ON_TRACK, S.ON_TRACK, S.ON_TRACK, S.AMBER_TIME, S.ON_HOLD, S.CLOSED),
     (S.ON_TRACK, S.ON_TRACK, S.ON_TRACK, S.ON_TRACK, S.ON_TRACK, S.CLOSED),
 )
-#: names pinned in the small demo: (programme index, name)
+#: names pinned to the first project of a programme: (programme index, name)
 _PINNED_NAMES: Final = ((0, "Vervanging zaaksysteem"), (1, "[WIP] Koppeling BRP"))
-#: scenarios whose figures alone would be green: no open critical issue may spoil them
+#: scenarios that may have an open critical issue (which makes a project amber, §6.4); the
+#: others keep the colour their figures give, so each amber has one clear reason
 _MAY_HAVE_OPEN_CRITICAL: Final = frozenset(
     {
-        S.AMBER_COST,
-        S.AMBER_TIME,
         S.CRITICAL_ISSUE,
         S.OVERSPEND,
         S.SLIPPING,
@@ -287,7 +286,7 @@ def demo_frames(size: str = "small", *, seed: int = 42, as_of: date) -> dict[str
     Write them in another style with ``write_table(frame, path, "dutch-excel")``.
     """
     spec = _size(size)
-    seeds = np.random.SeedSequence([seed, GENERATOR_VERSION]).spawn(5)
+    seeds = np.random.SeedSequence(seed).spawn(5)
     rng = [np.random.default_rng(s) for s in seeds]
     portfolio = _build_projects(spec, size, rng[0], np.datetime64(as_of, "D"))
     return {
@@ -512,6 +511,8 @@ def _build_projects(
     duration = rng.uniform(*spec.duration, n)
     elapsed = rng.uniform(0.15, 0.9, n)
     elapsed = np.where(scenario == S.ON_HOLD, rng.uniform(0.4, 0.7, n), elapsed)
+    troubled = np.isin(scenario, list(_LATE_MILESTONE))
+    elapsed = np.where(troubled, rng.uniform(0.45, 0.85, n), elapsed)
     since_start = elapsed * duration
     too_early = since_start > room
     duration = np.where(too_early, room / elapsed, duration)
@@ -522,7 +523,8 @@ def _build_projects(
     since_start = np.where(future, -rng.integers(20, 150, n), since_start)
     closed = scenario == S.CLOSED
     ended_ago = rng.integers(20, 300, n)
-    closed_duration = np.minimum(duration, room - ended_ago)
+    # closed projects ran for years: they carry the portfolio's cost history back in time
+    closed_duration = (room - ended_ago) * rng.uniform(0.7, 1.0, n)
     since_start = np.where(closed, ended_ago + closed_duration, since_start)
     duration = np.where(closed, closed_duration, duration)
     start = np.busday_offset(as_of - np.rint(since_start).astype("timedelta64[D]"), 0, "forward")
@@ -641,11 +643,11 @@ def _project_names(
         members = np.flatnonzero(programme == prg)
         pool = list(names.PROJECTS[int(theme[prg])])
         order = [pool[i] for i in rng.permutation(len(pool))]
+        for pinned_prg, pinned in _PINNED_NAMES:
+            if pinned_prg == prg:
+                order.remove(pinned)
+                order.insert(0, pinned)
         if size == "small":
-            for pinned_prg, pinned in _PINNED_NAMES:
-                if pinned_prg == prg:
-                    order.remove(pinned)
-                    order.insert(0, pinned)
             out[members] = order[: len(members)]
             continue
         region = names.REGIONS[prg // len(names.THEMES)]
@@ -654,8 +656,6 @@ def _project_names(
             round_ = k // len(order) + 1
             suffix = f" ({region})" if round_ == 1 else f" ({region}, fase {round_})"
             out[member] = base + suffix
-    if size == "large":
-        out[0] = f"Vervanging zaaksysteem ({names.REGIONS[0]})"
     return out
 
 
@@ -801,7 +801,10 @@ def _milestones(p: _Portfolio, spec: Size, rng: np.random.Generator) -> pd.DataF
 
     final = p.final_slip[project]
     noise = rng.integers(-2, 3, len(project))
-    slip = np.where(last, final, np.rint(final * share**0.8) + noise * (np.abs(final) > 3))
+    # troubled projects slip early (a late tender, a late design) and never catch up
+    early = np.isin(p.scenario[project], list(_LATE_MILESTONE))
+    shape = np.where(early, 0.65 + 0.35 * share, share**0.8)
+    slip = np.where(last, final, np.rint(final * shape) + noise * (np.abs(final) > 3))
     forecast = np.busday_offset(baseline + slip.astype("timedelta64[D]"), 0, "forward")
     forecast = np.where(last, baseline + final.astype("timedelta64[D]"), forecast)
     as_of = p.as_of
@@ -823,6 +826,9 @@ def _milestones(p: _Portfolio, spec: Size, rng: np.random.Generator) -> pd.DataF
     )
     forecast = np.where(missing, np.datetime64("NaT"), forecast)
     key = last | (rng.random(len(project)) < 0.5)
+    _bring_some_due(
+        p, project, baseline=baseline, forecast=forecast, actual=actual, last=last, rng=rng
+    )
     return pd.DataFrame(
         {
             "milestone_id": [f"M-{i:05d}" for i in range(1, len(project) + 1)],
@@ -834,6 +840,45 @@ def _milestones(p: _Portfolio, spec: Size, rng: np.random.Generator) -> pd.DataF
             "key": pd.array(key, dtype="boolean"),
         }
     )
+
+
+#: the demo always has this many open milestones due within the next 30 days
+_UPCOMING: Final = 4
+
+
+def _bring_some_due(
+    p: _Portfolio,
+    project: np.ndarray,
+    *,
+    baseline: np.ndarray,
+    forecast: np.ndarray,
+    actual: np.ndarray,
+    last: np.ndarray,
+    rng: np.random.Generator,
+) -> None:
+    """Make sure a few milestones fall due in the next 30 days (in place).
+
+    Where chance left fewer than ``_UPCOMING``, the next milestone of some
+    healthy active projects is planned (baseline and forecast) 5 to 28 days
+    ahead. It stays after the project's past milestones and before its later ones.
+    """
+    ahead = (forecast > p.as_of) & (forecast <= p.as_of + np.timedelta64(30, "D"))
+    missing = _UPCOMING - int(ahead.sum())
+    if missing <= 0:
+        return
+    healthy = np.isin(p.scenario[project], [S.ON_TRACK, S.AMBER_COST, S.CRITICAL_ISSUE])
+    future = np.isnat(actual) & (baseline > p.as_of) & ~last & healthy & ~np.isnat(forecast)
+    candidates = np.flatnonzero(future)
+    # each project's next milestone only, soonest first
+    order = candidates[np.lexsort((baseline[candidates], project[candidates]))]
+    _, first = np.unique(project[order], return_index=True)
+    nexts = order[first]
+    nexts = nexts[np.argsort(baseline[nexts], kind="stable")][:missing]
+    days = rng.integers(5, 29, len(nexts)).astype("timedelta64[D]")
+    when = np.busday_offset(p.as_of + days, 0, "forward")
+    slip = forecast[nexts] - baseline[nexts]
+    baseline[nexts] = when
+    forecast[nexts] = when + np.minimum(slip, np.timedelta64(2, "D"))
 
 
 def _issues(p: _Portfolio, spec: Size, rng: np.random.Generator) -> pd.DataFrame:
@@ -883,7 +928,7 @@ def _issues(p: _Portfolio, spec: Size, rng: np.random.Generator) -> pd.DataFrame
     managers = np.array(names.MANAGERS, dtype=object)
     owner = _blank(managers[rng.integers(0, len(managers), m)], unassigned)
     titles = np.array(names.ISSUE_TITLES, dtype=object)
-    title = titles[kind, rng.integers(0, titles.shape[1], m)]
+    title = titles[p.theme_kind[project], kind, rng.integers(0, titles.shape[2], m)]
     descriptions = np.array(names.ISSUE_DESCRIPTIONS, dtype=object)
     description = descriptions[rng.integers(0, len(descriptions), m)]
     description = _blank(description, description == "")

@@ -264,64 +264,151 @@ ISSUE_TYPES: Final = ("risk", "issue", "assumption", "dependency")
 ISSUE_STATUSES: Final = ("open", "in progress", "closed")
 SEVERITIES: Final = ("low", "medium", "high", "critical")
 
-#: issue titles per type (risk, issue, assumption, dependency); equal length so they index as a grid
-ISSUE_TITLES: Final[tuple[tuple[str, ...], ...]] = (
+#: issue titles that fit any project, per type (risk, issue, assumption, dependency)
+_GENERIC_TITLES: Final = (
     (
         "Leverancier kan capaciteit niet leveren",
-        "Datamigratie complexer dan verwacht",
-        "Onvoldoende capaciteit functioneel beheer",
         "Aanbesteding mogelijk vertraagd door bezwaar",
-        "Prijsstijgingen materialen (indexatie)",
         "Sleutelfiguur vertrekt uit projectteam",
         "Draagvlak bij gebruikers onvoldoende",
-        "Privacy-impactanalyse (DPIA) nog niet afgerond",
-        "Stikstofregels vertragen vergunning",
         "Scope groeit door nieuwe wensen",
-        "Beveiligingsaudit kan go-live blokkeren",
         "Budget 2027 nog niet vastgesteld",
     ),
     (
-        "Testomgeving niet beschikbaar",
-        "Oplevering sprint 4 te laat",
-        "Koppeling met BRP faalt bij grote bestanden",
-        "Meerwerk aangevraagd door aannemer",
-        "Licentiekosten hoger dan begroot",
-        "Performance onder maat bij piekbelasting",
-        "Conversie historische dossiers onvolledig",
-        "Asbest aangetroffen bij sloop",
+        "Meerwerk aangevraagd door leverancier",
         "Inhuur loopt langer door dan gepland",
-        "Documentatie leverancier ontbreekt",
-        "Storing in acceptatieomgeving",
-        "Klachten bewoners over bouwoverlast",
+        "Projectleider langdurig afwezig",
+        "Besluit stuurgroep uitgesteld",
+        "Rapportage leverancier ontbreekt",
+        "Planning niet afgestemd met lijnorganisatie",
     ),
     (
-        "Leverancier ondersteunt SAML en OIDC",
-        "Gebruikers volgen training binnen werktijd",
-        "Subsidie wordt toegekend in Q1",
-        "Huidige contract kan met 6 maanden verlengd worden",
-        "Data is beschikbaar in het datawarehouse",
         "Raad stemt in met krediet in december",
-        "Netbeheerder levert aansluiting op tijd",
+        "Huidige contract kan met 6 maanden verlengd worden",
+        "Subsidie wordt toegekend in Q1",
+        "Beheerorganisatie neemt resultaat over na oplevering",
         "Geen nieuwe wettelijke eisen tijdens de uitvoering",
-        "Beheerorganisatie neemt systeem over na livegang",
-        "Bestaande hardware is herbruikbaar",
-        "Vergunning is onherroepelijk binnen 8 weken",
-        "Ketenpartners leveren testdata aan",
+        "Medewerkers zijn vrijgemaakt voor het project",
     ),
     (
-        "Afhankelijk van landelijke voorziening (DigiD)",
         "Wacht op besluit college over scope",
-        "Netcongestie: aansluiting netbeheerder",
-        "Oplevering Common Ground-component door VNG",
-        "Koppeling met financieel systeem (ander project)",
-        "Migratie werkplekken moet eerst gereed zijn",
         "Besluit provincie over subsidie",
-        "Beschikbaarheid gebouw na verhuizing",
-        "Landelijke release Omgevingsloket",
         "Contract inhuur via raamovereenkomst",
-        "Gegevensleveringsovereenkomst met CBS",
-        "Aanpassing API door leverancier",
+        "Afstemming met ondernemingsraad (advies)",
+        "Oplevering door ander project in het programma",
+        "Juridisch advies over aanbesteding",
     ),
+)
+
+#: issue titles per kind of project (ICT, building, policy), per type
+_KIND_TITLES: Final = (
+    (
+        (
+            "Datamigratie complexer dan verwacht",
+            "Onvoldoende capaciteit functioneel beheer",
+            "Privacy-impactanalyse (DPIA) nog niet afgerond",
+            "Beveiligingsaudit kan go-live blokkeren",
+            "Leverancier stopt ondersteuning oude versie",
+            "Licentiemodel leverancier wijzigt",
+        ),
+        (
+            "Testomgeving niet beschikbaar",
+            "Oplevering sprint 4 te laat",
+            "Koppeling met BRP faalt bij grote bestanden",
+            "Performance onder maat bij piekbelasting",
+            "Conversie historische dossiers onvolledig",
+            "Licentiekosten hoger dan begroot",
+        ),
+        (
+            "Leverancier ondersteunt SAML en OIDC",
+            "Data is beschikbaar in het datawarehouse",
+            "Gebruikers volgen training binnen werktijd",
+            "Bestaande hardware is herbruikbaar",
+            "Ketenpartners leveren testdata aan",
+            "Standaardsoftware volstaat zonder maatwerk",
+        ),
+        (
+            "Afhankelijk van landelijke voorziening (DigiD)",
+            "Oplevering Common Ground-component door VNG",
+            "Koppeling met financieel systeem (ander project)",
+            "Migratie werkplekken moet eerst gereed zijn",
+            "Aanpassing API door leverancier",
+            "Landelijke release Omgevingsloket",
+        ),
+    ),
+    (
+        (
+            "Prijsstijgingen materialen (indexatie)",
+            "Stikstofregels vertragen vergunning",
+            "Bodemverontreiniging op de bouwlocatie",
+            "Onvoldoende aannemers op de markt",
+            "Monumentenstatus beperkt het ontwerp",
+            "Vertraging door archeologisch onderzoek",
+        ),
+        (
+            "Asbest aangetroffen bij sloop",
+            "Klachten bewoners over bouwoverlast",
+            "Meerwerk aangevraagd door aannemer",
+            "Levering installaties vertraagd",
+            "Opleverpunten niet tijdig verholpen",
+            "Bouwhekken en omleiding niet vergund",
+        ),
+        (
+            "Vergunning is onherroepelijk binnen 8 weken",
+            "Netbeheerder levert aansluiting op tijd",
+            "Gebruikers verhuizen in één weekend",
+            "Tijdelijke huisvesting is beschikbaar",
+            "Bestaande fundering is herbruikbaar",
+            "Weersomstandigheden normaal voor het seizoen",
+        ),
+        (
+            "Netcongestie: aansluiting netbeheerder",
+            "Beschikbaarheid gebouw na verhuizing",
+            "Omgevingsvergunning via Omgevingsloket",
+            "Toestemming Rijksdienst voor het Cultureel Erfgoed",
+            "Oplevering warmtenet door energiebedrijf",
+            "Planning nutsbedrijven (kabels en leidingen)",
+        ),
+    ),
+    (
+        (
+            "Wetswijziging vóór invoering",
+            "Instroom cliënten hoger dan verwacht",
+            "Zorgaanbieders haken af bij nieuwe inkoop",
+            "Privacy-impactanalyse (DPIA) nog niet afgerond",
+            "Onvoldoende capaciteit wijkteams",
+            "Maatschappelijke onrust over maatregel",
+        ),
+        (
+            "Werkinstructies nog niet vastgesteld",
+            "Bezwaarschriften lopen op",
+            "Registratie in cliëntsysteem onvolledig",
+            "Communicatie naar inwoners te laat",
+            "Pilot levert te weinig deelnemers op",
+            "Uitvoeringskosten hoger dan begroot",
+        ),
+        (
+            "Rijksbijdrage blijft op het huidige niveau",
+            "Partners tekenen het convenant",
+            "Gegevensdeling is juridisch toegestaan",
+            "Wijkteams nemen de nieuwe werkwijze over",
+            "Inwoners bereikt via bestaande kanalen",
+            "Evaluatie pilot is positief",
+        ),
+        (
+            "Gegevensleveringsovereenkomst met CBS",
+            "Landelijke richtlijn van VNG",
+            "Inkoop in regioverband met buurgemeenten",
+            "Besluit gemeenteraad over beleidskader",
+            "Aanpassing cliëntsysteem door leverancier",
+            "Afspraken met zorgverzekeraar",
+        ),
+    ),
+)
+
+#: titles as a grid [kind][type][n]: the generic ones and the kind's own
+ISSUE_TITLES: Final = tuple(
+    tuple(g + k for g, k in zip(_GENERIC_TITLES, kind, strict=True)) for kind in _KIND_TITLES
 )
 
 ISSUE_DESCRIPTIONS: Final = (
