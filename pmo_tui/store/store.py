@@ -715,12 +715,12 @@ class Store:
 
         def work(conn: Connection, stamp: _Stamp) -> int:
             insert_fn = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-            stmt = insert_fn(seen).on_conflict_do_nothing(
-                index_elements=[seen.c.kind, seen.c.item_id]
-            )
             rows = [{"kind": kind, "item_id": i, "first_seen_at": stamp.at} for i in fresh]
-            for start in range(0, len(rows), 5000):
-                conn.execute(stmt, rows[start : start + 5000])
+            for start in range(0, len(rows), 5000):  # 3 parameters a row
+                stmt = insert_fn(seen).values(rows[start : start + 5000])
+                conn.execute(
+                    stmt.on_conflict_do_nothing(index_elements=[seen.c.kind, seen.c.item_id])
+                )
             return len(fresh)
 
         return self._write(work, doing="record new items")
