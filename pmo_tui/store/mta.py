@@ -97,11 +97,14 @@ def upsert(conn: Connection, rows: list[tuple[Any, ...]], day: date, at: datetim
         return 0
     if conn.dialect.name == "postgresql":
         # one statement over arrays: fast, and one trigger call (one NOTIFY) per record
-        conn.execute(_PG_UPSERT, {
-            "day": day,
-            "at": at.astimezone(UTC).replace(tzinfo=None),
-            **{name: [r[i] for r in rows] for i, name in enumerate(_PG_ARRAYS)},
-        })  # fmt: skip
+        conn.execute(
+            _PG_UPSERT,
+            {
+                "day": day,
+                "at": at.astimezone(UTC).replace(tzinfo=None),
+                **{name: [r[i] for r in rows] for i, name in enumerate(_PG_ARRAYS)},
+            },
+        )
         return len(rows)
     stmt = sqlite.insert(forecast)
     excluded = stmt.excluded

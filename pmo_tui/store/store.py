@@ -7,6 +7,7 @@ database is busy, and are refused on a read-only store. See ``docs/store.md``.
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -503,10 +504,17 @@ class Store:
         who = stamp.officer
         new_id = conn.execute(
             sa.insert(note)
-            .values(kind=kind, item_id=item_id, body=body, changeset=stamp.changeset,
-                    who=who.who, os_user=who.os_user, at=stamp.at)
+            .values(
+                kind=kind,
+                item_id=item_id,
+                body=body,
+                changeset=stamp.changeset,
+                who=who.who,
+                os_user=who.os_user,
+                at=stamp.at,
+            )
             .returning(note.c.id)
-        ).scalar_one()  # fmt: skip
+        ).scalar_one()
         return Note(new_id, kind, item_id, body, who.who, who.os_user, stamp.at, stamp.changeset)
 
     def add_note(self, kind: str, item_id: str, body: str) -> Note:
@@ -810,7 +818,7 @@ class Store:
     # -- propagation -----------------------------------------------------------------
 
     def watch(
-        self, stop: Any, *, interval: float = 0.05, poll: float | None = None
+        self, stop: threading.Event, *, interval: float = 0.05, poll: float | None = None
     ) -> Iterator[Change | WatchState]:
         """Block (in a thread worker) and yield when another process commits to the store.
 
@@ -828,7 +836,7 @@ class Store:
         return watching.watch_postgres(self.location.url, self.engine, self._own, stop)
 
 
-def _idle(stop: Any) -> Iterator[Change | WatchState]:
+def _idle(stop: threading.Event) -> Iterator[Change | WatchState]:
     """An empty store never changes: block until stopped."""
     stop.wait()
     yield from ()

@@ -230,7 +230,7 @@ def _parse(payload: str, own: OwnChanges) -> tuple[str, list[str], bool] | None:
 
 
 def watch_postgres(
-    url: sa.URL, engine: Engine, own: OwnChanges, stop: threading.Event, coalesce: float = 0.02
+    url: sa.URL, engine: Engine, own: OwnChanges, stop: threading.Event, coalesce: float = 0.005
 ) -> Iterator[Change | WatchState]:
     import psycopg
 
