@@ -323,7 +323,8 @@ class _Session:
             return None
         causes = tuple(sorted(_display(n) for n in names))
         try:
-            tables = frozenset(self.source.tables_for([self.folder / n for n in names]))
+            given = Path(self.source.folder)  # the loader knows its files by this path
+            tables = frozenset(self.source.tables_for([given / n for n in names]))
         except Exception:  # a loader bug must not kill the watcher: re-check everything
             return Change(causes=causes)
         if not tables:
