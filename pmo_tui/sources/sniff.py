@@ -26,12 +26,12 @@ Kind = Literal["csv", "zip", "cfb", "xml", "binary", "empty"]
 ZIP_MAGIC = b"PK\x03\x04"
 ZIP_EMPTY = b"PK\x05\x06"
 CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_TEXT_CONTROL = frozenset(range(32)) - {9, 10, 12, 13}
+_TEXT_CONTROL = bytes(sorted(set(range(32)) - {9, 10, 12, 13}))
 
 
 def kind_of(data: bytes) -> Kind:
     """What the bytes are, whatever the file is called."""
-    if not data.strip():
+    if not data[:65536].strip() and not data.strip():
         return "empty"
     if data.startswith((ZIP_MAGIC, ZIP_EMPTY)):
         return "zip"
@@ -54,7 +54,7 @@ def looks_binary(sample: bytes) -> bool:
     nuls = sample.count(0)
     if nuls > max(2, len(sample) // 100):
         return True
-    controls = sum(1 for b in sample if b in _TEXT_CONTROL)
+    controls = len(sample) - len(sample.translate(None, _TEXT_CONTROL))
     return controls > max(2, len(sample) // 20)
 
 
@@ -69,6 +69,14 @@ class Decoded:
 
 class UndecodableError(ValueError):
     pass
+
+
+def utf8_prefix(data: bytes, size: int = 1 << 20) -> str | None:
+    """The first ``size`` bytes as text if they are valid UTF-8 (a cut character is fine)."""
+    try:
+        return codecs.getincrementaldecoder("utf-8")().decode(data[:size], final=len(data) <= size)
+    except UnicodeDecodeError:
+        return None
 
 
 def decode(data: bytes, encoding: str | None = None) -> Decoded:

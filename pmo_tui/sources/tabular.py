@@ -14,6 +14,7 @@ numbers, so every problem names the right line.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import csv
 import io
@@ -30,7 +31,7 @@ import pyarrow.csv as pacsv
 from pmo_tui.problems import Problem, Severity
 from pmo_tui.sources.files import Refused
 from pmo_tui.sources.parse import Cells
-from pmo_tui.sources.sniff import UndecodableError, decode, sniff_delimiter
+from pmo_tui.sources.sniff import UndecodableError, decode, sniff_delimiter, utf8_prefix
 
 #: Excel's own limit for one cell; longer cells are not from a real export
 MAX_CELL = 32_767
@@ -77,7 +78,31 @@ def _problem(
 def read_csv(
     data: bytes, file: str, *, encoding: str | None = None, delimiter: str | None = None
 ) -> RawTable:
-    """A CSV export as a :class:`RawTable`; :class:`Refused` when it is not text."""
+    """A CSV export as a :class:`RawTable`; :class:`Refused` when it is not text.
+
+    UTF-8 files (the common case) go straight to the fast reader, which
+    validates the encoding itself; anything else is decoded here first.
+    """
+    tried: bytes | None = None
+    if (
+        encoding is None
+        and b"\x00" not in data
+        and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    ):
+        bom = data.startswith(codecs.BOM_UTF8)
+        payload = data[3:] if bom else data
+        head = utf8_prefix(payload)
+        if head is not None:
+            if not head.strip() and not payload.strip():
+                raise Refused("empty-file", "is empty")
+            delim = delimiter or sniff_delimiter(head)
+            try:
+                table = _read_fast(payload, file, delim)
+            except _SlowPath:
+                tried = payload
+            else:
+                table.delimiter, table.encoding = delim, "utf-8-sig" if bom else "utf-8"
+                return table
     try:
         decoded = decode(data, encoding)
     except UndecodableError as exc:
@@ -97,12 +122,14 @@ def read_csv(
         )
     if not text.strip():
         raise Refused("empty-file", "is empty")
-    delim = delimiter or sniff_delimiter(text)
+    delim = delimiter or sniff_delimiter(text[: 1 << 20])
     if decoded.encoding in ("utf-8", "utf-8-sig") and not decoded.nul_count:
         payload = data[3:] if decoded.encoding == "utf-8-sig" else data
     else:
         payload = text.encode("utf-8")
     try:
+        if payload == tried:
+            raise _SlowPath
         table = _read_fast(payload, file, delim)
     except _SlowPath:
         table = _read_exact(text, file, delim)
@@ -146,59 +173,42 @@ def _record_starts(payload: bytes) -> np.ndarray:
 
 
 def _read_fast(payload: bytes, file: str, delim: str) -> RawTable:
-    invalid: list[int] = []
-
-    def on_invalid(row: Any) -> str:
-        invalid.append(1)
-        return "skip"
-
+    # Any irregular row raises (no invalid-row handler: a Python callback halves the
+    # speed), and so does a quoted line break; both go down the exact path. A quoted
+    # line break that happens to split into well-formed rows is caught by comparing
+    # the record count, quotes respected, with the row count.
     try:
         table = pacsv.read_csv(
             io.BytesIO(payload),
-            read_options=pacsv.ReadOptions(autogenerate_column_names=True, block_size=1 << 22),
+            read_options=pacsv.ReadOptions(autogenerate_column_names=True),
             parse_options=pacsv.ParseOptions(
                 delimiter=delim,
                 quote_char='"',
                 double_quote=True,
                 escape_char=False,
-                newlines_in_values=True,
-                ignore_empty_lines=True,
-                invalid_row_handler=on_invalid,
+                newlines_in_values=False,
+                # a blank line becomes a one-cell row, i.e. an invalid row: the exact path
+                ignore_empty_lines=False,
             ),
-            convert_options=pacsv.ConvertOptions(
-                check_utf8=False,
-                column_types={},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-                null_values=[],
-                true_values=[],
-                false_values=[],
-                auto_dict_encode=False,
-                timestamp_parsers=[],
-            ),
+            convert_options=_ALL_TEXT,
         )
     except (pa.ArrowInvalid, pa.ArrowException):
         raise _SlowPath from None
-    if invalid or table.num_rows == 0:
+    if table.num_rows == 0 or table.num_columns < 2:
         raise _SlowPath
-    table = table.cast(pa.schema([pa.field(n, pa.large_string()) for n in table.column_names]))
-    columns = [table.column(i).combine_chunks() for i in range(table.num_columns)]
-    needs_map = (
-        b'"' in payload
-        or payload[:1] in (b"\n", b"\r")
-        or any(sep in payload for sep in (b"\n\n", b"\r\r", b"\r\n\r\n", b"\n\r\n"))
-    )
-    if needs_map:
+    if b'"' in payload:
         starts = _record_starts(payload)
         if len(starts) != table.num_rows:
             raise _SlowPath
     else:
         starts = np.arange(1, table.num_rows + 1, dtype=np.int64)
-    stripped = [pc.utf8_trim_whitespace(c) for c in columns]
-    if any((pc.max(pc.utf8_length(c)).as_py() or 0) > MAX_CELL for c in stripped):
+    columns = [_as_large(table.column(i)) for i in range(table.num_columns)]
+    if len(payload) > MAX_CELL and any(
+        (pc.max(pc.binary_length(c)).as_py() or 0) > MAX_CELL for c in columns
+    ):
         raise _SlowPath
-    headers = [h.as_py() for h in (c[0] for c in stripped)]
-    body = [Cells(c.slice(1)) for c in stripped]
+    headers = [str(c[0].as_py()).strip() for c in columns]
+    body = [Cells(c.slice(1)) for c in columns]
     return RawTable(
         file=file,
         headers=headers,
@@ -206,6 +216,31 @@ def _read_fast(payload: bytes, file: str, delim: str) -> RawTable:
         rows=np.asarray(starts[1:], dtype=np.int64),
         header_row=int(starts[0]),
     )
+
+
+_ALL_TEXT = pacsv.ConvertOptions(
+    check_utf8=True,
+    column_types={},
+    strings_can_be_null=False,
+    quoted_strings_can_be_null=False,
+    null_values=[],
+    true_values=[],
+    false_values=[],
+    auto_dict_encode=False,
+    timestamp_parsers=[],
+)
+
+
+def _as_large(column: pa.ChunkedArray) -> pa.Array:
+    """One contiguous ``large_string`` array (pyarrow may infer ``null`` for empty columns)."""
+    array = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+    if array.type != pa.large_string():
+        array = (
+            array.cast(pa.large_string())
+            if array.type != pa.null()
+            else pa.array([""] * len(array), type=pa.large_string())
+        )
+    return array
 
 
 def _read_exact(text: str, file: str, delim: str) -> RawTable:

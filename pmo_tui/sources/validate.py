@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -65,7 +65,7 @@ SOFT_REQUIRED: dict[str, frozenset[str]] = {
     "projects": frozenset({"budget"}),
     "milestones": frozenset({"baseline_date"}),
 }
-EVIDENCE_SAMPLE = 5000
+EVIDENCE_SAMPLE = 500
 
 
 @dataclass(frozen=True)
@@ -152,6 +152,7 @@ def convert(
     date_hint: DateOrder | None = None,
 ) -> Converted:
     """Convert every mapped column, apply the row rules, return the good rows."""
+    src = _without_blank_rows(src)
     table, file = src.table, src.file
     n = len(src.rows)
     problems: list[Problem] = list(resolution.problems)
@@ -185,7 +186,7 @@ def convert(
     date_columns = [c for c in cells if schema[c].kind in ("date", "month")]
     votes: Counter[str] = Counter()
     for name in date_columns:
-        votes.update(date_evidence(_distinct(cells[name])))
+        votes.update(date_evidence(cells[name].distinct()))
     order, order_from = decide_dates(votes, options, date_hint)
     if order_from in {"default", "folder"}:
         shape = "day-first (dd-mm-yyyy)" if order == "dayfirst" else "month-first (mm-dd-yyyy)"
@@ -222,7 +223,7 @@ def convert(
             )
         )
     number_columns = [c for c in cells if schema[c].kind in ("money", "percent")]
-    evidence = {c: number_evidence(_distinct(cells[c], EVIDENCE_SAMPLE)) for c in number_columns}
+    evidence = {c: number_evidence(cells[c].distinct(EVIDENCE_SAMPLE)) for c in number_columns}
     file_votes: Counter[str] = Counter()
     for votes_c in evidence.values():
         file_votes.update(votes_c)
@@ -237,7 +238,7 @@ def convert(
             result = numbers(column_cells, decimal)
             if result.bad.any() and options.decimal == "auto":
                 # the sample may have missed the evidence: look at every value once
-                full = number_evidence(_distinct(column_cells))
+                full = number_evidence(column_cells.distinct())
                 again = decide_decimal(full, file_votes, options, src.delimiter)
                 if again != decimal:
                     decimal, result = again, numbers(column_cells, again)
@@ -338,7 +339,9 @@ def convert(
     row_problems.sort(key=lambda item: item[0])
     problems.extend(p for _, p in row_problems)
     keep = ~reject
-    frame = pd.DataFrame({name: _take(values, keep) for name, values in frame_values.items()})
+    if reject.any():
+        frame_values = {name: _take(values, keep) for name, values in frame_values.items()}
+    frame = pd.DataFrame(frame_values)
     rows = src.rows[keep]
     formats = Formats(
         delimiter=src.delimiter,
@@ -353,11 +356,19 @@ def convert(
     )
 
 
-def _distinct(cells: Cells, limit: int | None = None) -> list[str]:
-    uniques = pc.unique(cells.text)
-    if limit is not None and len(uniques) > limit:
-        uniques = uniques.slice(0, limit)
-    return [v for v in uniques.to_pylist() if v]
+def _without_blank_rows(src: Source) -> Source:
+    """Rows whose every cell is empty (trailing ``,,,`` lines) are skipped silently."""
+    if not src.columns or not len(src.rows):
+        return src
+    empty = np.ones(len(src.rows), dtype=bool)
+    for column in src.columns:
+        empty &= np.asarray(pc.equal(column.text, "").to_numpy(zero_copy_only=False), dtype=bool)
+        if column.native is not None:
+            empty &= ~column.native_mask()
+        if not empty.any():
+            return src
+    keep = np.flatnonzero(~empty)
+    return replace(src, columns=[c.take(keep) for c in src.columns], rows=src.rows[keep])
 
 
 def _percent(result: Parsed, problems: list[Problem], file: str, table: str, header: str) -> Parsed:
