@@ -25,11 +25,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import large_demo, read_csv_once, report  # noqa: E402
+from _common import large_demo, read_csv_once, report
 
-from pmo_tui.model import TABLES, TableState, assemble  # noqa: E402
-from pmo_tui.sources.folder import FolderSource  # noqa: E402
-from pmo_tui.sources.reading import Reader, combine  # noqa: E402
+from pmo_tui.model import TABLES, TableState, assemble
+from pmo_tui.sources.folder import FolderSource
+from pmo_tui.sources.reading import Reader, combine
 
 
 def _timed(fn: Callable[[], object]) -> float:
