@@ -23,9 +23,10 @@ Every output column, its unit and its n/a reasons are described in
 
 from __future__ import annotations
 
-from pmo_tui.metrics.engine import Metrics, MetricsEngine, compute
+from pmo_tui.metrics.engine import MetricsEngine, compute
 from pmo_tui.metrics.milestones import AT_RISK, DONE, LATE, MISSING, ON_TRACK, STATUSES
 from pmo_tui.metrics.rag import AMBER, ATTENTION, GREEN, GREY, RAGS, RED, SEVERITY, SYMBOLS
+from pmo_tui.metrics.result import Metrics
 
 __all__ = [
     "AMBER",

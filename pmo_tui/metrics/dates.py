@@ -31,20 +31,27 @@ def month_number(value: date) -> int:
 
 def days(column: pd.Series) -> np.ndarray:
     """A date column as float day numbers, NaN where the date is missing."""
-    values = column.to_numpy(dtype="datetime64[s]").astype("datetime64[D]")
-    out = values.astype(np.int64).astype(np.float64)
+    values = column.to_numpy(dtype="datetime64[s]")
+    out = (values.view(np.int64) // 86400).astype(np.float64)
     out[np.isnat(values)] = np.nan
     return out
 
 
 def months(column: pd.Series) -> np.ndarray:
-    """A date or month column as int64 month numbers (the column must have no NaT)."""
+    """A date or month column as int64 month numbers (the column must have no NaT).
+
+    Long columns go through a day -> month lookup table over the column's date
+    range (a gather instead of a calendar conversion per row).
+    """
     values = column.to_numpy(dtype="datetime64[s]")
-    if len(values) > 4096:
-        # most columns hold a few dozen distinct months: convert the uniques only
-        uniques, inverse = np.unique(values, return_inverse=True)
-        return uniques.astype("datetime64[M]").astype(np.int64)[inverse]
-    return values.astype("datetime64[M]").astype(np.int64)
+    if len(values) < 4096:
+        return values.astype("datetime64[M]").astype(np.int64)
+    day = values.astype(np.int64) // 86400
+    lo, hi = int(day.min()), int(day.max())
+    if hi - lo > 200_000:  # a stray far-away date: the table would be too big
+        return values.astype("datetime64[M]").astype(np.int64)
+    table = np.arange(lo, hi + 1, dtype=np.int64).astype("datetime64[D]").astype("datetime64[M]")
+    return table.astype(np.int64)[day - lo]
 
 
 def to_dates(day_numbers: np.ndarray) -> pd.Series:

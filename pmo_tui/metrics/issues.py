@@ -19,7 +19,8 @@ import numpy as np
 import pandas as pd
 
 from pmo_tui.metrics import dates
-from pmo_tui.metrics.na import Reasons, objects, pick
+from pmo_tui.metrics.groups import gather_text, pick_per_group
+from pmo_tui.metrics.na import Reasons, frame_of, objects, pick, text
 from pmo_tui.model import SEVERITY_LABELS
 
 CRITICAL = 4
@@ -43,18 +44,32 @@ class IssueSummary:
     critical_title: np.ndarray
 
 
-def enrich(issues: pd.DataFrame, projects: pd.DataFrame, as_of: date) -> pd.DataFrame:
-    n = len(issues)
+@dataclass(frozen=True, eq=False)
+class IssueStage:
+    """What the issues stage caches: the public table and the per-project summary."""
+
+    frame: pd.DataFrame
+    summary: IssueSummary
+
+
+def issue_stage(issues: pd.DataFrame, projects: pd.DataFrame, as_of: date) -> IssueStage:
+    """The enriched issues (one row per source issue, same order) and per-project counts.
+
+    Depends only on the issues, the projects and the as-of date.
+    """
+    n, p = len(issues), len(projects)
     today = float(dates.day_number(as_of))
     index = pd.Index(projects["project_id"], dtype="str")
-    prow = index.get_indexer(pd.Index(issues["project_id"], dtype="str"))
-    names = objects(projects["name"])
-    progs = objects(projects["programme_id"])
+    prow = np.asarray(index.get_indexer(pd.Index(issues["project_id"], dtype="str")))
+    known = prow >= 0
 
-    status = issues["status"]
-    is_open = (~status.isin(["closed"])).to_numpy(dtype=bool)
+    is_open = (~issues["status"].isin(["closed"])).to_numpy(dtype=bool)
     severity = issues["severity"].to_numpy(dtype=np.float64, na_value=np.nan)
-    label = pd.Series(issues["severity"].map(SEVERITY_LABELS), dtype="str").fillna(UNRATED)
+    sev_code = np.where(np.isfinite(severity), severity, 0).astype(np.int64)
+    labels = np.array(
+        [UNRATED, *(SEVERITY_LABELS.get(k, UNRATED) for k in range(1, 5))], dtype=object
+    )
+    label = labels[np.clip(sev_code, 0, 4)]
 
     raised = dates.days(issues["raised_date"])
     due = dates.days(issues["due_date"])
@@ -69,57 +84,49 @@ def enrich(issues: pd.DataFrame, projects: pd.DataFrame, as_of: date) -> pd.Data
     over_r.add(due >= today, "not overdue")
 
     frame = issues.reset_index(drop=True)
-    return pd.DataFrame(
+    out = frame_of(
         {
             "issue_id": frame["issue_id"],
             "project_id": frame["project_id"],
-            "project_name": pd.Series(pick(names, prow), dtype="str"),
-            "programme_id": pd.Series(pick(progs, prow), dtype="str"),
+            "project_name": text(pick(objects(projects["name"]), prow)),
+            "programme_id": text(pick(objects(projects["programme_id"]), prow)),
             "title": frame["title"],
             "type": frame["type"],
             "severity": frame["severity"],
-            "severity_label": label.reset_index(drop=True),
+            "severity_label": text(label),
             "status": frame["status"],
-            "open": pd.Series(is_open, dtype="bool"),
+            "open": is_open,
             "owner": frame["owner"],
             "raised_date": frame["raised_date"],
             "due_date": frame["due_date"],
             "age_days": pd.Series(age).round().astype("Int64"),
-            "age_days_na": age_r.series(age),
-            "overdue": pd.Series(overdue, dtype="bool"),
+            "age_days_na": text(age_r.array_for(age)),
+            "overdue": overdue,
             "days_overdue": pd.Series(days_overdue).round().astype("Int64"),
-            "days_overdue_na": over_r.series(days_overdue),
+            "days_overdue_na": text(over_r.array_for(days_overdue)),
             "description": frame["description"],
-            "_severity": severity,
         }
     )
 
-
-def summarise(enriched: pd.DataFrame, project_ids: pd.Series) -> IssueSummary:
-    p = len(project_ids)
-    index = pd.Index(project_ids, dtype="str")
-    prow = index.get_indexer(pd.Index(enriched["project_id"], dtype="str"))
-    is_open = enriched["open"].to_numpy(dtype=bool) & (prow >= 0)
-    sev = enriched["_severity"].to_numpy(dtype=np.float64)
-    sev_code = np.where(np.isfinite(sev), sev, 0).astype(np.int64)
-
+    open_known = is_open & known
     counts: dict[str, np.ndarray] = {
-        "open_issues": np.bincount(prow[is_open], minlength=p).astype(np.float64)
+        "open_issues": np.bincount(prow[open_known], minlength=p).astype(np.float64)
     }
     for code, column in SEVERITY_COUNT_COLUMNS.items():
-        mask = is_open & (sev_code == code)
-        counts[column] = np.bincount(prow[mask], minlength=p).astype(np.float64)
-    overdue = enriched["overdue"].to_numpy(dtype=bool) & (prow >= 0)
-    counts["overdue_issues"] = np.bincount(prow[overdue], minlength=p).astype(np.float64)
-
-    critical_id = np.full(p, None, dtype=object)
-    critical_title = np.full(p, None, dtype=object)
-    cand = np.flatnonzero(is_open & (sev_code == CRITICAL))
-    if len(cand):
-        ids = objects(enriched["issue_id"])
-        titles = objects(enriched["title"])
-        order = cand[np.lexsort((ids[cand].astype(str), prow[cand]))]
-        first = order[np.r_[True, prow[order][1:] != prow[order][:-1]]]
-        critical_id[prow[first]] = ids[first]
-        critical_title[prow[first]] = titles[first]
-    return IssueSummary(counts, critical_id, critical_title)
+        counts[column] = np.bincount(prow[open_known & (sev_code == code)], minlength=p).astype(
+            np.float64
+        )
+    counts["overdue_issues"] = np.bincount(prow[overdue & known], minlength=p).astype(np.float64)
+    ids = issues["issue_id"]
+    # the open critical issue named in the amber reason: the one raised first (then by id)
+    # (an issue without a raised date sorts last)
+    first = pick_per_group(
+        prow,
+        np.where(np.isfinite(raised), raised, 1e12),
+        ids,
+        p,
+        largest=False,
+        mask=open_known & (sev_code == CRITICAL),
+    )
+    summary = IssueSummary(counts, gather_text(ids, first), gather_text(issues["title"], first))
+    return IssueStage(out, summary)

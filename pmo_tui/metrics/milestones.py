@@ -24,6 +24,7 @@ Per milestone, with T the project's time tolerance in days:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -32,7 +33,8 @@ import numpy as np
 import pandas as pd
 
 from pmo_tui.metrics import dates, wording
-from pmo_tui.metrics.na import Reasons, objects, pick
+from pmo_tui.metrics.groups import gather, gather_text, pick_per_group
+from pmo_tui.metrics.na import Reasons, frame_of, objects, pick, text
 
 DONE, ON_TRACK, AT_RISK, LATE, MISSING = "done", "on track", "at risk", "late", "missing data"
 STATUSES = (DONE, ON_TRACK, AT_RISK, LATE, MISSING)
@@ -85,32 +87,41 @@ class MilestoneSummary:
     next_status: np.ndarray
 
 
-def milestone_status(
+@dataclass(frozen=True, eq=False)
+class MilestoneStage:
+    """What the milestones stage caches: the public table and the per-project summary."""
+
+    frame: pd.DataFrame
+    summary: MilestoneSummary
+
+
+def milestone_stage(
     milestones: pd.DataFrame,
     projects: pd.DataFrame,
     tol_time_days: np.ndarray,
     as_of: date,
     upcoming_days: int,
-) -> pd.DataFrame:
-    """The enriched milestones table (one row per source milestone, same order)."""
+) -> MilestoneStage:
+    """The enriched milestones table (one row per source milestone, same order) and,
+    per project, what time RAG and the project lists need. Depends only on the
+    milestones, the projects and the as-of date."""
     n = len(milestones)
+    p = len(projects)
     today = float(dates.day_number(as_of))
     proj_index = pd.Index(projects["project_id"], dtype="str")
-    prow = proj_index.get_indexer(pd.Index(milestones["project_id"], dtype="str"))
+    prow = np.asarray(proj_index.get_indexer(pd.Index(milestones["project_id"], dtype="str")))
     known = prow >= 0
-    prow_safe = np.where(known, prow, 0)
 
     closed_p = projects["status"].eq("closed").fillna(False).to_numpy(dtype=bool)
-    closed = np.where(known, closed_p[prow_safe] if len(closed_p) else False, False)
-    tol = np.where(known, tol_time_days[prow_safe] if len(tol_time_days) else np.nan, np.nan)
+    closed = gather(closed_p, prow, False).astype(bool) if p else np.zeros(n, dtype=bool)
+    tol = gather(np.asarray(tol_time_days, dtype=np.float64), prow, np.nan).astype(np.float64)
 
     base = dates.days(milestones["baseline_date"])
     fc = dates.days(milestones["forecast_date"])
     act = dates.days(milestones["actual_date"])
     has_b, has_f, has_a = np.isfinite(base), np.isfinite(fc), np.isfinite(act)
 
-    outcome = np.where(has_a, act, fc)
-    slip = outcome - base
+    slip = np.where(has_a, act, fc) - base
     slip_r = Reasons(n)
     slip_r.add(~has_b, "no baseline date")
     slip_r.add(~has_a & ~has_f, "no forecast or actual date")
@@ -125,53 +136,66 @@ def milestone_status(
     status = np.full(n, MISSING, dtype=object)
     reason = np.full(n, None, dtype=object)
     assigned = np.zeros(n, dtype=bool)
-    act_s, fc_s, base_s = wording.iso_days(act), wording.iso_days(fc), wording.iso_days(base)
-    slip_s, tol_s = wording.count_days(np.abs(slip)), wording.count_days(tol)
 
-    def rule(mask: np.ndarray, value: str, text: str | Callable[[int], str]) -> None:
+    def rule(mask: np.ndarray, value: str, text: str | Callable[[np.ndarray], list[str]]) -> None:
         m = mask & ~assigned
         status[m] = value
-        if isinstance(text, str):
-            reason[m] = text
-        else:
-            idx = np.flatnonzero(m)
-            reason[idx] = [text(i) for i in idx.tolist()]
+        reason[m] = text if isinstance(text, str) else _texts(text, np.flatnonzero(m))
         assigned[m] = True
 
-    def done_text(i: int) -> str:
-        if not has_b[i]:
-            return f"done on {act_s[i]}"
-        if slip[i] > 0:
-            return f"done on {act_s[i]}, {slip_s[i]} after baseline"
-        if slip[i] < 0:
-            return f"done on {act_s[i]}, {slip_s[i]} before baseline"
-        return f"done on {act_s[i]}, on baseline"
+    def done_text(idx: np.ndarray) -> list[str]:
+        when = wording.iso_at(act, idx)
+        lag = wording.count_days(np.abs(slip[idx]))
+        sl = slip[idx].tolist()
+        return [
+            f"done on {w}"
+            if math.isnan(s)  # no baseline
+            else f"done on {w}, {d} after baseline"
+            if s > 0
+            else f"done on {w}, {d} before baseline"
+            if s < 0
+            else f"done on {w}, on baseline"
+            for w, d, s in zip(when, lag, sl, strict=True)
+        ]
+
+    def overdue_text(idx: np.ndarray) -> list[str]:
+        f, b = wording.iso_at(fc, idx), wording.iso_at(base, idx)
+        return [
+            f"forecast {x} has passed and it is not done (baseline {y})"
+            for x, y in zip(f, b, strict=True)
+        ]
+
+    def slip_text(kind: str) -> Callable[[np.ndarray], list[str]]:
+        def make(idx: np.ndarray) -> list[str]:
+            lag, t = wording.count_days(np.abs(slip[idx])), wording.count_days(tol[idx])
+            if kind == "beyond":
+                return [
+                    f"slips {x}, beyond the tolerance of {y}" for x, y in zip(lag, t, strict=True)
+                ]
+            if kind == "within":
+                return [
+                    f"slips {x}, within the tolerance of {y}" for x, y in zip(lag, t, strict=True)
+                ]
+            return [f"{x} ahead of baseline" for x in lag]
+
+        return make
 
     rule(closed & ~has_a, MISSING, "project is closed but the milestone has no actual date")
     rule(has_a, DONE, done_text)
-    rule(
-        overdue & has_f,
-        LATE,
-        lambda i: f"forecast {fc_s[i]} has passed and it is not done (baseline {base_s[i]})",
-    )
+    rule(overdue & has_f, LATE, overdue_text)
     rule(
         overdue & ~has_f,
         LATE,
-        lambda i: f"baseline {base_s[i]} has passed; it is not done and has no forecast",
+        lambda idx: [
+            f"baseline {x} has passed; it is not done and has no forecast"
+            for x in wording.iso_at(base, idx)
+        ],
     )
     rule(~has_f, MISSING, "no forecast date")
-    rule(
-        has_f & (slip > tol),
-        LATE,
-        lambda i: f"slips {slip_s[i]}, beyond the tolerance of {tol_s[i]}",
-    )
-    rule(
-        has_f & (slip > 0),
-        AT_RISK,
-        lambda i: f"slips {slip_s[i]}, within the tolerance of {tol_s[i]}",
-    )
+    rule(has_f & (slip > tol), LATE, slip_text("beyond"))
+    rule(has_f & (slip > 0), AT_RISK, slip_text("within"))
     rule(has_f & (slip == 0), ON_TRACK, "on baseline")
-    rule(has_f & (slip < 0), ON_TRACK, lambda i: f"{slip_s[i]} ahead of baseline")
+    rule(has_f & (slip < 0), ON_TRACK, slip_text("ahead"))
     rule(np.ones(n, dtype=bool), MISSING, "no usable dates")
 
     until = np.where(has_a | closed, np.nan, due - today)
@@ -182,125 +206,68 @@ def milestone_status(
     upcoming = ~has_a & ~closed & (until >= 0) & (until <= upcoming_days)
 
     key = milestones["key"].fillna(True).to_numpy(dtype=bool)
-    names = objects(projects["name"])
-    progs = objects(projects["programme_id"])
-
-    out = pd.DataFrame(
+    ids, names = milestones["milestone_id"], milestones["name"]
+    frame = frame_of(
         {
             "milestone_id": milestones["milestone_id"].reset_index(drop=True),
             "project_id": milestones["project_id"].reset_index(drop=True),
-            "project_name": pd.Series(pick(names, prow), dtype="str"),
-            "programme_id": pd.Series(pick(progs, prow), dtype="str"),
+            "project_name": text(pick(objects(projects["name"]), prow)),
+            "programme_id": text(pick(objects(projects["programme_id"]), prow)),
             "name": milestones["name"].reset_index(drop=True),
-            "key": pd.Series(key, dtype="bool"),
+            "key": key,
             "baseline_date": milestones["baseline_date"].reset_index(drop=True),
             "forecast_date": milestones["forecast_date"].reset_index(drop=True),
             "actual_date": milestones["actual_date"].reset_index(drop=True),
             "due_date": dates.to_dates(np.where(has_a, act, due)),
             "slip_days": _int(slip),
-            "slip_days_na": slip_r.series(slip),
-            "status": pd.Series(status, dtype="str"),
-            "status_reason": pd.Series(reason, dtype="str"),
+            "slip_days_na": text(slip_r.array_for(slip)),
+            "status": text(status),
+            "status_reason": text(reason),
             "days_until_due": _int(until),
-            "days_until_due_na": until_r.series(until),
-            "upcoming": pd.Series(upcoming, dtype="bool"),
-            "overdue": pd.Series(overdue, dtype="bool"),
+            "days_until_due_na": text(until_r.array_for(until)),
+            "upcoming": upcoming,
+            "overdue": overdue,
             "rag_slip_days": _int(rag_slip),
             "tol_time_days": _int(tol),
         }
     )
-    return out
 
-
-def summarise(enriched: pd.DataFrame, project_ids: pd.Series) -> MilestoneSummary:
-    """Per project: worst open key milestone, first overdue one, counts, next milestone."""
-    p = len(project_ids)
-    index = pd.Index(project_ids, dtype="str")
-    prow = index.get_indexer(pd.Index(enriched["project_id"], dtype="str"))
-
-    status = objects(enriched["status"])
-    counts = {}
+    # -- per project ---------------------------------------------------------------
+    counts = {"milestones": np.bincount(prow[known], minlength=p).astype(np.float64)}
     for label, value in (
-        ("milestones", None),
         ("milestones_late", LATE),
         ("milestones_at_risk", AT_RISK),
         ("milestones_missing_data", MISSING),
         ("milestones_done", DONE),
     ):
-        mask = prow >= 0 if value is None else (prow >= 0) & (status == value)
-        counts[label] = np.bincount(prow[mask], minlength=p).astype(np.float64)
-
-    key = enriched["key"].to_numpy(dtype=bool)
-    rag_slip = enriched["rag_slip_days"].to_numpy(dtype=np.float64, na_value=np.nan)
-    ids = objects(enriched["milestone_id"])
-    names = objects(enriched["name"])
-
-    worst_slip = np.full(p, np.nan)
-    worst_id = np.full(p, None, dtype=object)
-    worst_name = np.full(p, None, dtype=object)
-    worst_status = np.full(p, None, dtype=object)
-    worst_overdue = np.zeros(p, dtype=bool)
-    worst_due = np.full(p, np.nan)
-    overdue = enriched["overdue"].to_numpy(dtype=bool)
-    due = dates.days(enriched["due_date"])
-    cand = np.flatnonzero((prow >= 0) & key & np.isfinite(rag_slip))
-    if len(cand):
-        # order: project, then slip descending, then milestone id for a stable pick
-        order = cand[np.lexsort((ids[cand].astype(str), -rag_slip[cand], prow[cand]))]
-        first = order[np.r_[True, prow[order][1:] != prow[order][:-1]]]
-        worst_slip[prow[first]] = rag_slip[first]
-        worst_id[prow[first]] = ids[first]
-        worst_name[prow[first]] = names[first]
-        worst_status[prow[first]] = status[first]
-        worst_overdue[prow[first]] = overdue[first]
-        worst_due[prow[first]] = due[first]
-
-    overdue_id = np.full(p, None, dtype=object)
-    overdue_name = np.full(p, None, dtype=object)
-    overdue_day = np.full(p, np.nan)
-    cand = np.flatnonzero((prow >= 0) & key & overdue)
-    if len(cand):
-        order = cand[np.lexsort((ids[cand].astype(str), due[cand], prow[cand]))]
-        first = order[np.r_[True, prow[order][1:] != prow[order][:-1]]]
-        overdue_id[prow[first]] = ids[first]
-        overdue_name[prow[first]] = names[first]
-        overdue_day[prow[first]] = due[first]
-
-    next_id = np.full(p, None, dtype=object)
-    next_name = np.full(p, None, dtype=object)
-    next_date = np.full(p, np.nan)
-    next_status = np.full(p, None, dtype=object)
-    open_ = (
-        (status != DONE)
-        & (prow >= 0)
-        & np.isfinite(due)
-        & enriched["actual_date"].isna().to_numpy()
+        counts[label] = np.bincount(prow[known & (status == value)], minlength=p).astype(np.float64)
+    worst = pick_per_group(prow, rag_slip, ids, p, largest=True, mask=key)
+    first_over = pick_per_group(prow, due, ids, p, largest=False, mask=key & overdue)
+    nxt = pick_per_group(prow, due, ids, p, largest=False, mask=~has_a & ~closed)
+    summary = MilestoneSummary(
+        worst_slip=gather(rag_slip, worst, np.nan).astype(np.float64),
+        worst_id=gather_text(ids, worst),
+        worst_name=gather_text(names, worst),
+        worst_status=gather(status, worst),
+        worst_overdue=gather(overdue, worst, False).astype(bool),
+        worst_due=gather(due, worst, np.nan).astype(np.float64),
+        overdue_id=gather_text(ids, first_over),
+        overdue_name=gather_text(names, first_over),
+        overdue_day=gather(due, first_over, np.nan).astype(np.float64),
+        counts=counts,
+        next_id=gather_text(ids, nxt),
+        next_name=gather_text(names, nxt),
+        next_date=gather(due, nxt, np.nan).astype(np.float64),
+        next_status=gather(status, nxt),
     )
-    cand = np.flatnonzero(open_)
-    if len(cand):
-        order = cand[np.lexsort((ids[cand].astype(str), due[cand], prow[cand]))]
-        first = order[np.r_[True, prow[order][1:] != prow[order][:-1]]]
-        next_id[prow[first]] = ids[first]
-        next_name[prow[first]] = names[first]
-        next_date[prow[first]] = due[first]
-        next_status[prow[first]] = status[first]
+    return MilestoneStage(frame, summary)
 
-    return MilestoneSummary(
-        worst_slip,
-        worst_id,
-        worst_name,
-        worst_status,
-        worst_overdue,
-        worst_due,
-        overdue_id,
-        overdue_name,
-        overdue_day,
-        counts,
-        next_id,
-        next_name,
-        next_date,
-        next_status,
-    )
+
+def _texts(make: Callable[[np.ndarray], list[str]], idx: np.ndarray) -> np.ndarray:
+    out = np.empty(len(idx), dtype=object)
+    if len(idx):
+        out[:] = make(idx)
+    return out
 
 
 def _int(values: np.ndarray) -> pd.Series:

@@ -14,6 +14,8 @@ most fundamental ("budget is zero") to the derived ("CPI is zero").
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -31,7 +33,11 @@ def is_none(values: np.ndarray) -> np.ndarray:
 def objects(column: pd.Series) -> np.ndarray:
     """A column as an object array with None (never NaN) for missing values."""
     arr = column.to_numpy(dtype=object)
-    arr[np.asarray(pd.isna(arr), dtype=bool)] = None
+    missing = np.asarray(pd.isna(arr), dtype=bool)
+    if missing.any():
+        if not arr.flags.writeable:
+            arr = arr.copy()
+        arr[missing] = None
     return arr
 
 
@@ -72,6 +78,12 @@ class Reasons:
     @property
     def array(self) -> np.ndarray:
         return self._text
+
+    def array_for(self, values: np.ndarray | pd.Series) -> np.ndarray:
+        """The ``X_na`` column as an object array (str or None), see :meth:`series`."""
+        missing = np.asarray(pd.isna(np.asarray(values)), dtype=bool)
+        text = np.where(missing, self._text, NONE)
+        return np.where(missing & is_none(text), "not available", text)
 
     def series(self, values: np.ndarray | pd.Series, index: pd.Index | None = None) -> pd.Series:
         """The ``X_na`` column for ``values``: a reason wherever the value is missing.
@@ -116,3 +128,26 @@ def pick(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
     have = rows >= 0
     out[have] = values[rows[have]]
     return out
+
+
+def text(values: np.ndarray) -> pd.Series:
+    """A derived text column: object dtype holding str or None (no string-dtype inference,
+    which costs more than computing the column)."""
+    return pd.Series(values, dtype=object)
+
+
+def frame_of(columns: dict[str, Any]) -> pd.DataFrame:
+    """A frame over the given columns without copying or consolidating them.
+
+    The numpy arrays become read-only first: a snapshot's frames are never
+    mutated (derive new ones), and a stray in-place write fails loudly instead
+    of changing figures that a cached stage shares with other snapshots.
+    """
+    ready: dict[str, Any] = {}
+    for name, value in columns.items():
+        ready[name] = value
+        if isinstance(value, np.ndarray):
+            value.flags.writeable = False
+            if value.dtype == object:  # keep object: inferring a string dtype costs more
+                ready[name] = pd.Series(value, dtype=object, copy=False)
+    return pd.DataFrame(ready, copy=False)

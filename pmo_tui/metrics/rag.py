@@ -377,7 +377,8 @@ def data_gaps(
     idx = np.flatnonzero(any_gap)
     if len(idx):
         out[idx] = [
-            "not enough data to confirm green: " + ", ".join(text for mask, text in parts if mask[i])
+            "not enough data to confirm green: "
+            + ", ".join(text for mask, text in parts if mask[i])
             for i in idx.tolist()
         ]
     return out

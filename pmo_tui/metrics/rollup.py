@@ -21,13 +21,14 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from pmo_tui.metrics import dates
 from pmo_tui.metrics.evm import MAX_FORECAST_DAYS
-from pmo_tui.metrics.na import Reasons, divide, objects
+from pmo_tui.metrics.na import Reasons, divide, frame_of, objects
 from pmo_tui.metrics.rag import AMBER, GREEN, GREY, RED
 
 SUMMED = ("bac", "pv", "ev", "ac", "eac_rollup", "forecast_cost", "forecast", "burn_rate")
@@ -52,6 +53,80 @@ _WHY = {
     "eac_rollup": "EAC",
     "bac": "BAC",
 }
+
+
+ROLLUP_FLOATS = (
+    "bac",
+    "pv",
+    "ev",
+    "ac",
+    "eac",
+    "forecast_cost",
+    "forecast",
+    "cv",
+    "sv",
+    "cpi",
+    "spi",
+    "etc",
+    "vac",
+    "tcpi",
+    "pct_budget_spent",
+    "burn_rate",
+)
+ROLLUP_COUNTS = (
+    "projects",
+    "forecast_cost_projects",
+    "n_red",
+    "n_amber",
+    "n_green",
+    "n_grey",
+    "n_watermelon",
+    *COUNTED,
+)
+
+
+def rollup_tables(
+    projects: pd.DataFrame, programmes: pd.DataFrame, as_of: date
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The programmes table (one row per programme, plus ``(no programme)`` when some
+    projects have none) and the one-row portfolio table."""
+    prog_ids = pd.Index(programmes["programme_id"], dtype="str")
+    codes = np.asarray(prog_ids.get_indexer(pd.Index(projects["programme_id"], dtype="str")))
+    n_prog = len(prog_ids)
+    orphan = codes < 0
+    n_groups = n_prog + (1 if orphan.any() else 0)
+    codes = np.where(orphan, n_prog, codes).astype(np.int64)
+    head: dict[str, Any] = {
+        name: objects(programmes[name]) for name in ("programme_id", "name", "portfolio", "manager")
+    }
+    if n_groups > n_prog:
+        for name, extra in (
+            ("programme_id", None),
+            ("name", "(no programme)"),
+            ("portfolio", None),
+            ("manager", None),
+        ):
+            head[name] = np.append(head[name], np.array([extra], dtype=object))
+    prog_frame = _frame(rollup(projects, codes, n_groups, as_of), head)
+    port_frame = _frame(rollup(projects, np.zeros(len(projects), dtype=np.int64), 1, as_of), {})
+    return prog_frame, port_frame
+
+
+def _frame(values: dict[str, np.ndarray], head: dict[str, Any]) -> pd.DataFrame:
+    cols: dict[str, Any] = dict(head)
+    cols["projects"] = values["projects"].astype(np.int64)
+    for name in ROLLUP_FLOATS:
+        cols[name] = values[name]
+        if f"{name}_na" in values:
+            cols[f"{name}_na"] = values[f"{name}_na"]
+    cols["run_out_date"] = dates.to_dates(values["run_out_date"])
+    cols["run_out_date_na"] = values["run_out_date_na"]
+    cols["rag"] = values["rag"]
+    cols["rag_reason"] = values["rag_reason"]
+    for name in ROLLUP_COUNTS[1:]:
+        cols[name] = np.rint(values[name]).astype(np.int64)
+    cols["incomplete"] = values["incomplete"]
+    return frame_of(cols)
 
 
 def rollup(
@@ -168,7 +243,7 @@ def rollup(
     out["rag_reason"] = _reasons(projects, codes, n_groups, worst, out)
     out["incomplete"] = np.array(["; ".join(x) if x else None for x in incomplete], dtype=object)
     for name, r in reasons.items():
-        out[f"{name}_na"] = objects(r.series(out[name]))
+        out[f"{name}_na"] = r.array_for(out[name])
     return out
 
 

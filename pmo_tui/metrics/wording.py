@@ -54,18 +54,36 @@ def quoted(name: object, limit: int = 60) -> str:
 
 def iso_days(day_numbers: np.ndarray) -> list[str | None]:
     """Float day numbers as ISO date texts (None for NaN), for a whole column at once."""
-    arr = np.asarray(day_numbers, dtype=np.float64)
+    return iso_at(day_numbers, np.arange(len(day_numbers)))
+
+
+def iso_at(day_numbers: np.ndarray, idx: np.ndarray) -> list[str | None]:
+    """ISO date texts of ``day_numbers[idx]`` (None for NaN).
+
+    Each distinct day is formatted once (a column holds few distinct dates).
+    """
+    arr = np.asarray(day_numbers, dtype=np.float64)[idx]
     ok = np.isfinite(arr)
-    texts = np.datetime_as_string(np.where(ok, arr, 0).astype(np.int64).astype("datetime64[D]"))
-    return [t if k else None for t, k in zip(texts.tolist(), ok.tolist(), strict=True)]
+    if not len(arr):
+        return []
+    uniq, inverse = np.unique(np.where(ok, arr, 0).astype(np.int64), return_inverse=True)
+    texts = np.datetime_as_string(uniq.astype("datetime64[D]")).astype(object)[inverse]
+    texts[~ok] = None
+    return list(texts.tolist())
 
 
 def count_days(counts: np.ndarray) -> list[str]:
-    """Whole day counts as ``"1 day"`` / ``"12 days"`` texts (``"n/a"`` for NaN)."""
+    """Whole day counts as ``"1 day"`` / ``"12 days"`` texts (``"n/a"`` for NaN).
+
+    Each distinct count is worded once.
+    """
     arr = np.asarray(counts, dtype=np.float64)
+    if not len(arr):
+        return []
     ok = np.isfinite(arr)
-    whole = np.where(ok, np.rint(arr), 0).astype(np.int64).tolist()
-    return [
-        (f"{v} day" if abs(v) == 1 else f"{v} days") if k else "n/a"
-        for v, k in zip(whole, ok.tolist(), strict=True)
-    ]
+    uniq, inverse = np.unique(np.where(ok, np.rint(arr), 0).astype(np.int64), return_inverse=True)
+    words = np.array(
+        [f"{v} day" if v in (1, -1) else f"{v} days" for v in uniq.tolist()], dtype=object
+    )[inverse]
+    words[~ok] = "n/a"
+    return list(words.tolist())
