@@ -40,7 +40,7 @@ def edit(url: str, worker: str, issues: str, rounds: str, seed: str, out: str, g
         for n in range(int(rounds)):
             issue = rng.choice(ids)
             base = store.get(issue).version
-            time.sleep(rng.uniform(0, 0.004))  # the officer thinks
+            time.sleep(rng.uniform(0, 0.008))  # the officer thinks
             owner = f"w{worker}-r{n}"
             result = store.save(issue, base, {"owner": owner, "priority": rng.randint(1, 4)})
             event: dict[str, object] = {"worker": worker, "round": n, "issue": issue, "base": base}

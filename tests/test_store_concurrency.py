@@ -119,16 +119,23 @@ def test_kill_9_mid_transaction_loses_nothing_committed(store_url: str) -> None:
         store.save("K", 0, {"owner": "committed", "status": "open"}, note="committed note")
         before = store.triage_frame()
     holder = spawn("hold", store_url, "K")
-    assert holder.stdout is not None
-    assert holder.stdout.readline().strip() == "holding"  # inside its write transaction
-    other = spawn("save", store_url, "OTHER", "after-kill")  # another officer saves meanwhile
-    time.sleep(0.5)
-    os.kill(holder.pid, signal.SIGKILL)
-    holder.wait(timeout=10)
-    assert holder.returncode == -signal.SIGKILL
-    out, err = other.communicate(timeout=60)
-    assert other.returncode == 0, err  # the other writer carried on
-    assert out.startswith("committed ")
+    other = None
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "holding"  # inside its write transaction
+        other = spawn("save", store_url, "OTHER", "after-kill")  # another officer saves meanwhile
+        time.sleep(0.5)
+        os.kill(holder.pid, signal.SIGKILL)
+        holder.wait(timeout=10)
+        assert holder.returncode == -signal.SIGKILL
+        out, err = other.communicate(timeout=60)
+        assert other.returncode == 0, err  # the other writer carried on
+        assert out.startswith("committed ")
+    finally:
+        for proc in (holder, other):
+            if proc is not None and proc.poll() is None:
+                proc.kill()
+                proc.wait()
 
     with open_store(store_url) as store:
         k = store.get("K")
