@@ -578,13 +578,15 @@ class Store:
         Columns: at (UTC), who, os_user, kind, item_id, field (None for a note),
         old, new (as audit text), note (the body, verbatim), changeset.
         """
-        until = until or datetime.now(UTC) + pd.Timedelta(days=1).to_pytimedelta()
+
+        def period(column: sa.ColumnElement[datetime]) -> sa.ColumnElement[bool]:
+            if until is None:
+                return column >= since
+            return sa.and_(column >= since, column < until)
 
         def work(conn: Connection) -> list[dict[str, Any]]:
             rows: list[dict[str, Any]] = []
-            for r in conn.execute(
-                sa.select(audit).where(audit.c.at >= since, audit.c.at < until).order_by(audit.c.id)
-            ):
+            for r in conn.execute(sa.select(audit).where(period(audit.c.at)).order_by(audit.c.id)):
                 rows.append(
                     {
                         "at": r.at,
@@ -599,9 +601,7 @@ class Store:
                         "changeset": r.changeset,
                     }
                 )
-            for r in conn.execute(
-                sa.select(note).where(note.c.at >= since, note.c.at < until).order_by(note.c.id)
-            ):
+            for r in conn.execute(sa.select(note).where(period(note.c.at)).order_by(note.c.id)):
                 rows.append(
                     {
                         "at": r.at,
