@@ -88,7 +88,7 @@ class PmoApp(App[int]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark,f1", "help", "Help", id="help"),
-        Binding("colon", "command_palette", "Palette", show=False, id="palette"),
+        Binding("colon,ctrl+p", "command_palette", "Palette", show=False, id="palette"),
         Binding("t", "triage", "Triage", id="triage"),
         Binding("p", "problems", "Problems", show=False, id="problems"),
         Binding("r", "refresh", "Refresh", id="refresh"),
@@ -187,6 +187,8 @@ class PmoApp(App[int]):
             severity="error",
             timeout=15,
         )
+        for screen in self._data_screens():
+            screen.show_failure(message.reason)
         self.broadcast_status()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

@@ -24,6 +24,8 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer
 
+from pmo_tui.text import one_line
+
 if TYPE_CHECKING:
     from pmo_tui.app import PmoApp
 
@@ -95,6 +97,14 @@ class DataScreen(Screen[None]):
     def show(self, snapshot: Snapshot) -> None:
         """Update every widget in place from ``snapshot`` (override, call super)."""
         self.snapshot = snapshot
+
+    def show_failure(self, reason: str) -> None:
+        """The source could not be read at all; say so where the data would be."""
+        if self.snapshot is not None:
+            return  # the last good data stays on screen
+        for grid in self.query(Grid):
+            grid.empty_text = f"Could not read the source: {one_line(reason, 200)}"
+            grid.refresh()
 
     def set_status(self, info: StatusInfo) -> None:
         if self.is_mounted:

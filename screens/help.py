@@ -11,6 +11,7 @@ The ids are listed so an officer can remap them in ``pmo-tui.toml``::
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import ClassVar
 
 from pmo_tui.widgets.fmt import LEGEND
@@ -27,6 +28,16 @@ INTRO = (
     "(S reverses), j/k/g/G and the arrows move, tab moves between panes, z zooms a pane. "
     "RAG is always written as a symbol and a word, never colour alone."
 )
+
+
+#: Textual's focus bindings, described for officers
+FOCUS_ACTIONS = {
+    "app.focus_next": "Next pane",
+    "app.focus_previous": "Previous pane",
+    "focus_next": "Next pane",
+    "focus_previous": "Previous pane",
+}
+WHERE = {"Grid": "table", "FilterBar": "filter line", "Input": "input"}
 
 
 def _group(bindings: Iterable[tuple[str, Binding, str]]) -> list[tuple[str, str, str, str]]:
@@ -88,11 +99,22 @@ class HelpScreen(Screen[None]):
         entries: list[tuple[str, Binding, str]] = []
         if origin is not None:
             for active in origin.active_bindings.values():
+                binding = active.binding
+                if binding.id is None and binding.action not in FOCUS_ACTIONS:
+                    continue  # Textual's internals (scrolling, copy): not ours to document
+                if binding.action in FOCUS_ACTIONS:
+                    binding = replace(binding, description=FOCUS_ACTIONS[binding.action])
                 node = active.node
-                where = "app" if node is self.app else type(node).__name__
-                entries.append((self.app.get_key_display(active.binding), active.binding, where))
+                if node is self.app:
+                    where = "everywhere"
+                elif node is origin:
+                    where = "this screen"
+                else:
+                    where = WHERE.get(type(node).__name__, type(node).__name__)
+                entries.append((self.app.get_key_display(binding), binding, where))
         rows = _group(entries)
-        rows.sort(key=lambda r: (r[3] == "app", r[3], r[2]))
+        order = {"table": 0, "this screen": 1, "everywhere": 3}
+        rows.sort(key=lambda r: (order.get(r[3], 2), r[3], r[2]))
         width = max((len(r[0]) for r in rows), default=4) + 2
         lines: list[Content] = []
         heading = f"{'key'.ljust(width)}{'does'.ljust(30)}{'binding id'.ljust(22)}where"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
-from pmo_tui.screens.rows import PROJECT_COLUMNS, project_rows
+from pmo_tui.screens.rows import PROJECT_COLUMNS, RED_COLUMNS_IN_PROGRAMME, project_rows
 from pmo_tui.screens.scope import ScopeScreen, project_detail
 from pmo_tui.screens.snapshot import Snapshot
 from pmo_tui.widgets.grid import Grid, GridRow
@@ -18,6 +18,7 @@ class ProgrammeScreen(ScopeScreen):
     main_title = "Projects"
     main_columns = PROJECT_COLUMNS
     main_kind = "project"
+    red_columns = RED_COLUMNS_IN_PROGRAMME
 
     def __init__(self, programme_id: str) -> None:
         super().__init__()

@@ -13,7 +13,7 @@ from typing import ClassVar
 import pandas as pd
 from pmo_tui.screens.base import DataScreen, OpenItem
 from pmo_tui.screens.rows import (
-    ISSUE_COLUMNS,
+    ISSUE_COLUMNS_IN_PROJECT,
     MILESTONE_COLUMNS,
     cost_columns,
     cost_rows,
@@ -257,7 +257,7 @@ class ProjectScreen(DataScreen):
                 yield Pane(
                     "Issues and risks",
                     Grid(
-                        ISSUE_COLUMNS,
+                        ISSUE_COLUMNS_IN_PROJECT,
                         id="issue-grid",
                         empty_text="No issues recorded for this project.",
                     ),
@@ -268,6 +268,7 @@ class ProjectScreen(DataScreen):
                 yield Static(Content(NOTES_TEXT), id="notes-text")
 
     def on_mount(self) -> None:
+        self.query_one("#issue-grid", Grid).sort_by("severity")
         super().on_mount()
         self.call_after_refresh(self._focus_tab, self.initial_tab)
 
@@ -326,7 +327,7 @@ class ProjectScreen(DataScreen):
         if reported:
             parts += [("   reported ", "$text-muted"), (reported_rag_label(reported), "bold")]
         if bool(_value(row, "watermelon")):
-            parts += [("  W watermelon: reports better than its figures", "bold $rag-red")]
+            parts += [("  W watermelon", "bold $rag-red")]
         facts = [f"id {one_line(self.project_id)}"]
         for label, column in (("manager", "manager"), ("phase", "phase"), ("status", "status")):
             value = _value(row, column)
@@ -355,6 +356,10 @@ class ProjectScreen(DataScreen):
         cost_grid = self.query_one("#cost-grid", Grid)
         cost_grid.set_columns(cost_columns(costs))
         cost_grid.set_rows(cost_rows(costs, fmt, snapshot.as_of))
+        total = float(costs["total"].sum()) if len(costs) else 0.0
+        self.query_one("#cost-pane", Pane).set_hint(
+            f"months · total {fmt.money(total)} · dim: months after today"
+        )
         issues = snapshot.rows_for_project("metrics.issues", self.project_id)
         self.query_one("#issue-grid", Grid).set_rows(issue_rows(issues, fmt, with_project=False))
 

@@ -304,43 +304,42 @@ RED_COLUMNS: tuple[GridColumn, ...] = (
 )
 
 
+RED_COLUMNS_IN_PROGRAMME: tuple[GridColumn, ...] = tuple(
+    c for c in RED_COLUMNS if c.key != "programme"
+)
+
+
 def red_rows(frame: pd.DataFrame, *, with_programme: bool = True) -> list[GridRow]:
+    """Red projects in the given order (watermelons first); cells match the columns."""
     rows = []
-    for rank, r in enumerate(
-        _records(
-            frame,
-            (
-                "project_id",
-                "name",
-                "programme_name",
-                "rag",
-                "watermelon",
-                "rag_reason",
-                "reported_rag",
-            ),
-        )
-    ):
+    wanted = (
+        "project_id",
+        "name",
+        "programme_name",
+        "rag",
+        "watermelon",
+        "rag_reason",
+        "reported_rag",
+    )
+    for rank, r in enumerate(_records(frame, wanted)):
         watermelon = bool(r.get("watermelon"))
         reason = _text(r.get("rag_reason"))
         if watermelon:
             reason = f"watermelon: reports {_text(r.get('reported_rag'))}; {reason}"
+        name = _text(r.get("name"))
+        programme = _text(r.get("programme_name"))
+        cells = [rag_cell(r.get("rag"), watermelon), name, programme, reason]
+        tones = ["red", "strong", "dim", ""]
+        sort: list[Any] = [rank, name.casefold(), programme.casefold(), reason.casefold()]
+        if not with_programme:
+            del cells[2], tones[2], sort[2]
         rows.append(
             GridRow(
                 key=str(r.get("project_id")),
-                cells=(
-                    rag_cell(r.get("rag"), watermelon),
-                    _text(r.get("name")),
-                    _text(r.get("programme_name")) if with_programme else "",
-                    reason,
-                ),
-                tones=("red", "strong", "dim", ""),
-                sort=(
-                    rank,
-                    _text(r.get("name")).casefold(),
-                    _text(r.get("programme_name")).casefold(),
-                    reason.casefold(),
-                ),
-                search_extra=_text(r.get("project_id")),
+                cells=tuple(cells),
+                tones=tuple(tones),
+                sort=tuple(sort),
+                search_extra=f"{_text(r.get('project_id'))} {programme}",
             )
         )
     return rows
@@ -412,21 +411,21 @@ def upcoming_rows(frame: pd.DataFrame, fmt: Formatter) -> list[GridRow]:
 
 
 MILESTONE_COLUMNS: tuple[GridColumn, ...] = (
-    GridColumn("name", "Milestone", 24, flex=True, min_width=12),
+    GridColumn("name", "Milestone", 22, flex=True, min_width=12),
     GridColumn("key", "Key", 3, priority=4, title="Key milestone"),
     GridColumn("baseline", "Baseline", 10, priority=1, min_width=10),
     GridColumn("forecast", "Forecast", 10, priority=1, min_width=10),
     GridColumn("actual", "Actual", 10, priority=2, min_width=10),
     GridColumn("slip", "Slip", 6, align="right", min_width=5, title="Slip in days"),
     GridColumn("status", "Status", 10, min_width=10),
-    GridColumn("timeline", "Timeline", 26, priority=3, sortable=False, min_width=12),
+    GridColumn("timeline", "Timeline", 20, priority=1, sortable=False, min_width=12),
     GridColumn("reason", "Why", 36, flex=True, priority=5, min_width=16, title="Status reason"),
     GridColumn("id", "ID", 8, priority=6, title="Milestone id"),
 )
 
 
 def _timeline(
-    baseline: date | None, outcome: date | None, start: date, span_days: int, width: int = 24
+    baseline: date | None, outcome: date | None, start: date, span_days: int, width: int = 20
 ) -> str:
     """A one-line text timeline: ``◇`` baseline, ``◆`` forecast/actual, ``─`` the slip."""
     cells = ["·"] * width
@@ -550,8 +549,16 @@ ISSUE_COLUMNS: tuple[GridColumn, ...] = (
 )
 
 
+ISSUE_COLUMNS_IN_PROJECT: tuple[GridColumn, ...] = tuple(
+    c for c in ISSUE_COLUMNS if c.key != "project"
+)
+
+
 def issue_rows(frame: pd.DataFrame, fmt: Formatter, *, with_project: bool = True) -> list[GridRow]:
-    """Issue rows; ``owner`` empty shows as ``— unassigned``."""
+    """Issue rows (cells match ``ISSUE_COLUMNS``, or ``ISSUE_COLUMNS_IN_PROJECT``).
+
+    An issue without an owner shows as ``— unassigned``.
+    """
     rows = []
     columns = (
         "issue_id",
@@ -566,61 +573,68 @@ def issue_rows(frame: pd.DataFrame, fmt: Formatter, *, with_project: bool = True
         "project_name",
         "project_id",
         "open",
-        "overdue",
     )
-    data = {c: objects(frame[c]) for c in columns if c in frame}
     n = len(frame)
     empty = np.full(n, None, dtype=object)
-    get = data.get
+    data = {c: objects(frame[c]) if c in frame else empty for c in columns}
     for i in range(n):
-        severity = (get("severity", empty))[i]
-        owner = _text((get("owner", empty))[i])
-        due = _day((get("due_date", empty))[i])
-        age = _num((get("age_days", empty))[i])
-        late = _num((get("days_overdue", empty))[i])
-        status = _text((get("status", empty))[i]) or "open"
-        is_open = bool((get("open", empty))[i]) if "open" in data else status != "closed"
+        severity = data["severity"][i]
+        owner = _text(data["owner"][i])
+        due = _day(data["due_date"][i])
+        age = _num(data["age_days"][i])
+        late = _num(data["days_overdue"][i])
+        status = _text(data["status"][i]) or "open"
+        is_open = bool(data["open"][i]) if "open" in frame else status != "closed"
+        title = _text(data["title"][i])
+        project = _text(data["project_name"][i])
+        ident = _text(data["issue_id"][i])
+        kind = _text(data["type"][i])
+        cells = [
+            severity_label(severity),
+            title,
+            owner or "— unassigned",
+            "n/a" if age is None else f"{age:.0f}d",
+            fmt.date(due),
+            "" if late is None else f"{late:.0f}d",
+            status,
+            kind,
+            project,
+            ident,
+        ]
+        tones = [
+            severity_tone(severity),
+            "",
+            "" if owner else "amber",
+            "",
+            "",
+            "red",
+            "",
+            "dim",
+            "dim",
+            "dim",
+        ]
+        sort: list[Any] = [
+            -(int(severity) if severity is not None else 0),
+            title.casefold(),
+            owner.casefold() if owner else None,
+            age,
+            due,
+            late,
+            status,
+            kind,
+            project.casefold(),
+            ident,
+        ]
+        if not with_project:
+            del cells[8], tones[8], sort[8]
         rows.append(
             GridRow(
-                key=str((get("issue_id", empty))[i]),
-                cells=(
-                    severity_label(severity),
-                    _text((get("title", empty))[i]),
-                    owner or "— unassigned",
-                    "n/a" if age is None else f"{age:.0f}d",
-                    fmt.date(due),
-                    "" if late is None else f"{late:.0f}d",
-                    status,
-                    _text((get("type", empty))[i]),
-                    _text((get("project_name", empty))[i]) if with_project else "",
-                    _text((get("issue_id", empty))[i]),
-                ),
-                tones=(
-                    severity_tone(severity),
-                    "",
-                    "" if owner else "amber",
-                    "",
-                    "",
-                    "red",
-                    "",
-                    "dim",
-                    "dim",
-                    "dim",
-                ),
-                sort=(
-                    -(int(severity) if severity is not None else 0),
-                    _text((get("title", empty))[i]).casefold(),
-                    owner.casefold() if owner else None,
-                    age,
-                    due,
-                    late,
-                    status,
-                    _text((get("type", empty))[i]),
-                    _text((get("project_name", empty))[i]).casefold(),
-                    _text((get("issue_id", empty))[i]),
-                ),
+                key=str(data["issue_id"][i]),
+                cells=tuple(cells),
+                tones=tuple(tones),
+                sort=tuple(sort),
                 row_tone="" if is_open else "dim",
-                search_extra=_text((get("project_id", empty))[i]),
+                search_extra=f"{_text(data['project_id'][i])} {project}",
             )
         )
     return rows

@@ -133,6 +133,8 @@ class ScopeScreen(DataScreen):
     main_title = "Programmes"
     main_columns: tuple[GridColumn, ...] = ()
     main_kind = "programme"
+    #: the red-items table names the programme only where there are several
+    red_columns: tuple[GridColumn, ...] = RED_COLUMNS
 
     def compose_body(self) -> ComposeResult:
         yield KpiStrip(KPI_KEYS, id="kpis")
@@ -151,7 +153,7 @@ class ScopeScreen(DataScreen):
             )
             yield Pane(
                 "Red items — watermelons (W) first",
-                Grid(RED_COLUMNS, id="red-grid", empty_text="No red projects."),
+                Grid(self.red_columns, id="red-grid", empty_text="No red projects."),
                 id="red-pane",
             )
             yield Pane(
@@ -203,7 +205,8 @@ class ScopeScreen(DataScreen):
         projects = self.scope_projects(snapshot)
         red = metrics.red_items()
         red = red.loc[red["project_id"].isin(projects["project_id"])]
-        self.query_one("#red-grid", Grid).set_rows(red_rows(red))
+        with_programme = self.red_columns is RED_COLUMNS
+        self.query_one("#red-grid", Grid).set_rows(red_rows(red, with_programme=with_programme))
         upcoming = metrics.upcoming_milestones(projects["project_id"])
         self.query_one("#upcoming-grid", Grid).set_rows(upcoming_rows(upcoming, fmt))
         days = snapshot.config.display.upcoming_days

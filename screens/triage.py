@@ -166,9 +166,9 @@ class TriageScreen(DataScreen):
         yield Static(id="issue-detail", classes="detail-line")
 
     def on_mount(self) -> None:
-        super().on_mount()
         grid = self.query_one(Grid)
         grid.sort_by("severity")
+        super().on_mount()
         grid.focus()
         self.update_facet_line()
 

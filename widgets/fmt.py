@@ -103,10 +103,12 @@ def reported_rag_label(value: Any) -> str:
     """A project's own RAG as it reported it (``amber/red`` -> ``◐ AMB/RED``)."""
     if is_missing(value) or not one_line(value):
         return "–"
-    text = one_line(value).lower()
-    parts = [p.strip() for p in text.split("/")]
-    words = [RAG_LABELS[p].split()[1] if p in RAG_LABELS else p[:3].upper() for p in parts]
-    symbol = RAG_LABELS.get(parts[0], "? x").split()[0]
+    text = one_line(value)
+    parts = [p.strip() for p in text.lower().split("/")]
+    if not all(p in RAG_LABELS for p in parts):
+        return f"? {text}"  # not a RAG word: show what was reported, as text
+    words = [RAG_LABELS[p].split()[1] for p in parts]
+    symbol = RAG_LABELS[parts[0]].split()[0]
     return f"{symbol} {'/'.join(words)}"
 
 

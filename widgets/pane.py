@@ -30,6 +30,8 @@ class PaneTitle(Static):
 class Pane(Vertical):
     """A heading plus one body widget; the heading follows the grid's filter and sort."""
 
+    ALLOW_MAXIMIZE = True
+
     DEFAULT_CSS = """
     Pane { height: 1fr; }
     """
