@@ -42,7 +42,8 @@ from pmo_tui.model import TABLES, Portfolio
 from pmo_tui.options import Options
 from pmo_tui.problems import Problem, Severity
 from pmo_tui.sources import open_source
-from pmo_tui.text import clean, one_line
+from pmo_tui.text import clean as _clean
+from pmo_tui.text import one_line as _one_line
 
 SCHEMA = "pmo-tui-check/1"
 EXIT_CLEAN, EXIT_PROBLEMS = 0, 1
@@ -109,6 +110,19 @@ def report(portfolio: Portfolio, *, config: str | None) -> dict[str, Any]:
     }
 
 
+def _printable(text: str) -> str:
+    """Undecodable file names carry lone surrogates; show them as escapes, not crash."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def clean(value: object) -> str:
+    return _printable(_clean(value))
+
+
+def one_line(value: object, limit: int | None = None) -> str:
+    return _printable(_one_line(value, limit))
+
+
 def _line(problem: Problem) -> str:
     where = []
     if problem.row is not None:
@@ -162,7 +176,8 @@ def run_check(options: Options, *, as_json: bool, out: TextIO) -> int:
     config = str(config_path) if config_path else (source.config.path or None)
     result = report(portfolio, config=config)
     if as_json:
-        json.dump(result, out, indent=2, ensure_ascii=False, default=str)
+        # ASCII escapes keep hostile bytes (and undecodable file names) out of the terminal
+        json.dump(result, out, indent=2, ensure_ascii=True, default=str)
         out.write("\n")
     else:
         write_text(result, out)

@@ -206,11 +206,18 @@ def resolve(
     return result
 
 
-def coalesce(columns: Sequence[Cells], indices: Sequence[int]) -> Cells:
-    """The first non-blank value per row among ``indices``."""
+def coalesce(
+    columns: Sequence[Cells], indices: Sequence[int]
+) -> tuple[Cells, np.ndarray | None]:
+    """The first non-blank value per row among ``indices``.
+
+    Also returns, per row, which physical column the value came from (``None``
+    when there is only one), so a problem names the column actually used.
+    """
     first = columns[indices[0]]
     if len(indices) == 1:
-        return first
+        return first, None
+    origin = np.full(len(first), indices[0], dtype=np.int64)
     text = first.text
     native = None if first.native is None else first.native.copy()
     blank = first.blank()
@@ -223,12 +230,13 @@ def coalesce(columns: Sequence[Cells], indices: Sequence[int]) -> Cells:
             continue
         mask = pa.array(take)
         text = pc.if_else(mask, other.text, text)
+        origin[take] = i
         if other.native is not None:
             if native is None:
                 native = np.empty(len(take), dtype=object)
             native[take] = other.native[take]
         blank = blank & ~take
-    return Cells(text, native)
+    return Cells(text, native), origin
 
 
 def constant_cells(value: str, length: int) -> Cells:

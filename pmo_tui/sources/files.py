@@ -78,8 +78,12 @@ def _mb(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MB"
 
 
-def read_bytes(folder_real: Path, path: Path, size_cap: int) -> bytes:
-    """The content of a regular file inside the folder, or :class:`Refused`."""
+def read_bytes(folder_real: Path, path: Path, size_cap: int, *, peek: int | None = None) -> bytes:
+    """The content of a regular file inside the folder, or :class:`Refused`.
+
+    With ``peek``, only the first ``peek`` bytes (to sniff what a file is); the
+    size cap is not applied then.
+    """
     real = inside(folder_real, path)
     try:
         info = os.lstat(real)
@@ -89,7 +93,7 @@ def read_bytes(folder_real: Path, path: Path, size_cap: int) -> bytes:
         raise Refused("unreadable-file", f"cannot look at the file: {exc.strerror}") from None
     if not stat.S_ISREG(info.st_mode):
         raise Refused("not-regular-file", f"is {_kind(info.st_mode)}, not a regular file; skipped")
-    if info.st_size > size_cap:
+    if peek is None and info.st_size > size_cap:
         raise Refused(
             "too-large",
             f"is {_mb(info.st_size)}, over the size cap of {_mb(size_cap)} "
@@ -108,6 +112,8 @@ def read_bytes(folder_real: Path, path: Path, size_cap: int) -> bytes:
             raise Refused(
                 "not-regular-file", f"is {_kind(opened.st_mode)}, not a regular file; skipped"
             )
+        if peek is not None:
+            return os.read(fd, peek)
         chunks: list[bytes] = []
         total = 0
         while True:

@@ -38,6 +38,7 @@ from pmo_tui.sources.aliases import norm, table_for_name
 from pmo_tui.sources.base import Change, WatchState
 from pmo_tui.sources.files import Refused, is_ignored, read_bytes
 from pmo_tui.sources.jira import is_jira
+from pmo_tui.sources.mspdi import is_mspdi
 from pmo_tui.sources.parse import DateOrder
 from pmo_tui.sources.reading import (
     CSV_SUFFIXES,
@@ -251,7 +252,17 @@ class FolderSource:
             if suffix not in DATA_SUFFIXES:
                 continue
             if suffix in XML_SUFFIXES:
-                mspdi_files.append(Part("milestones", path, name, "mspdi"))
+                if self._is_mspdi(path, folder_real):
+                    mspdi_files.append(Part("milestones", path, name, "mspdi"))
+                else:
+                    layout.problems.append(
+                        Problem(
+                            file=name,
+                            rule="unknown-file",
+                            severity=Severity.WARNING,
+                            message="is XML but not an MS Project (MSPDI) file; ignored",
+                        )
+                    )
                 continue
             if named is not None and named not in options.files:
                 rank = 1 if suffix in CSV_SUFFIXES else 2
@@ -382,9 +393,17 @@ class FolderSource:
                 )
             )
 
+    def _is_mspdi(self, path: Path, folder_real: Path) -> bool:
+        """An MS Project XML file, or one that cannot be read (then reading reports why)."""
+        try:
+            head = read_bytes(folder_real, path, self.options.size_cap, peek=4096)
+        except Refused:
+            return True
+        return is_mspdi(head) or b"<!DOCTYPE" in head or b"<!ENTITY" in head
+
     def _is_jira(self, path: Path, folder_real: Path) -> bool:
         try:
-            data = read_bytes(folder_real, path, self.options.size_cap)[:_PEEK]
+            data = read_bytes(folder_real, path, self.options.size_cap, peek=_PEEK)
         except Refused:
             return False
         from pmo_tui.sources.tabular import read_csv
@@ -453,12 +472,6 @@ class FolderSource:
             try:
                 converted.append((part, reader.convert(part, hint)))
             except UnreadableFile as exc:
-                if part.kind == "mspdi" and exc.problems and exc.problems[0].rule == "not-mspdi":
-                    if table == "milestones":
-                        layout.problems.append(
-                            replace(exc.problems[0], severity=Severity.WARNING, table=None)
-                        )
-                    continue
                 failures.append(exc)
             except Exception as exc:  # a reader bug must not take the wall display down
                 failures.append(

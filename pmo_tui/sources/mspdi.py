@@ -53,7 +53,7 @@ PROJECT_HEADERS = [
 
 def is_mspdi(data: bytes) -> bool:
     """Cheap check on the first bytes: an MS Project XML document."""
-    head = data[:2048]
+    head = data[:4096]
     return b"<Project" in head and NAMESPACE.encode() in head
 
 
@@ -124,7 +124,7 @@ def read_plan(data: bytes, project_id: str) -> Plan:
     """Milestones and the project summary of one MSPDI document."""
     root, lines = _parse(data)
     if root.tag != f"{{{NAMESPACE}}}Project":
-        raise Refused("unreadable-file", "is XML, but not an MS Project (MSPDI) file")
+        raise Refused("not-mspdi", "is XML, but not an MS Project (MSPDI) file")
     tasks = root.find(f"{{{NAMESPACE}}}Tasks")
     milestones: list[list[str]] = []
     rows: list[int] = []

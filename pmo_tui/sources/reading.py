@@ -217,8 +217,8 @@ class Reader:
         key = (part.path, project_id)
         if key not in self._plans:
             data = self.data(part.path)
-            if kind_of(data) != "xml" or not mspdi.is_mspdi(data):
-                raise Refused("not-mspdi", "is not an MS Project XML (MSPDI) file; ignored")
+            if kind_of(data) != "xml":
+                raise Refused("not-mspdi", "is not an MS Project XML (MSPDI) file")
             self._plans[key] = mspdi.read_plan(data, project_id.strip())
         plan = self._plans[key]
         if part.table == "projects":
@@ -256,6 +256,8 @@ class Reader:
             header_row=loaded.header_row,
         )
         result = convert(loaded.source, resolution, options, date_hint=date_hint)
+        if part.kind == "mspdi":  # a plan without milestones is normal
+            result.problems = [p for p in result.problems if p.rule != "no-rows"]
         result.problems[:0] = loaded.problems
         if resolution.missing:
             raise UnreadableFile(result.problems)

@@ -165,17 +165,30 @@ def convert(
             rejected=n,
             formats=Formats(src.delimiter, src.encoding),
         )
+    if n == 0:
+        problems.append(
+            Problem(
+                file=file,
+                table=table,
+                rule="no-rows",
+                severity=Severity.WARNING,
+                message=f"has a header but no rows, so {table} is empty",
+            )
+        )
 
     # 1. the cells of each canonical column, after constants and value mappings
     cells: dict[str, Cells] = {}
     headers: dict[str, str] = {}
+    origins: dict[str, np.ndarray] = {}  # coalesced columns: physical column per row
     for name in schema:
         if name in resolution.constants:
             cells[name] = constant_cells(resolution.constants[name], n)
             headers[name] = f"{name} (constant)"
         elif name in resolution.sources:
-            cells[name] = coalesce(src.columns, resolution.sources[name])
+            cells[name], origin = coalesce(src.columns, resolution.sources[name])
             headers[name] = src.headers[resolution.sources[name][0]] or name
+            if origin is not None:
+                origins[name] = origin
         else:
             continue
         mapping = options.values.get(table, {}).get(name)
@@ -291,7 +304,11 @@ def convert(
                         table=table,
                         rule=rule,
                         row=int(src.rows[i]),
-                        column=headers[name],
+                        column=(
+                            src.headers[origins[name][i]] or headers[name]
+                            if name in origins
+                            else headers[name]
+                        ),
                         value=cells[name].shown(int(i)) if name in cells else None,
                         message=text,
                         severity=severity,
