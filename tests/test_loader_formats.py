@@ -47,18 +47,24 @@ def ts(text: str) -> pd.Timestamp:
 
 @pytest.mark.parametrize("sep", [",", ";", "\t", "|"])
 def test_delimiter_is_sniffed(tmp_path: Path, sep: str) -> None:
-    write(tmp_path, "projects.csv",
-          f"project_id{sep}name{sep}budget\nP1{sep}Alpha, the first{sep}100\nP2{sep}Beta{sep}200\n"
-          if sep != "," else
-          'project_id,name,budget\nP1,"Alpha, the first",100\nP2,Beta,200\n')
+    write(
+        tmp_path,
+        "projects.csv",
+        f"project_id{sep}name{sep}budget\nP1{sep}Alpha, the first{sep}100\nP2{sep}Beta{sep}200\n"
+        if sep != ","
+        else 'project_id,name,budget\nP1,"Alpha, the first",100\nP2,Beta,200\n',
+    )
     frame = load(tmp_path)["projects"]
     assert frame["name"].tolist() == ["Alpha, the first", "Beta"]
     assert frame["budget"].tolist() == [100.0, 200.0]
 
 
 def test_semicolon_file_with_commas_in_text(tmp_path: Path) -> None:
-    write(tmp_path, "projects.csv",
-          "project_id;name;budget\nP1;Wegen, bruggen en tunnels;1.500\nP2;Data, AI;2.750,50\n")
+    write(
+        tmp_path,
+        "projects.csv",
+        "project_id;name;budget\nP1;Wegen, bruggen en tunnels;1.500\nP2;Data, AI;2.750,50\n",
+    )
     frame = load(tmp_path)["projects"]
     assert frame["name"].tolist() == ["Wegen, bruggen en tunnels", "Data, AI"]
     assert frame["budget"].tolist() == [1500.0, 2750.5]
@@ -68,9 +74,12 @@ def test_semicolon_file_with_commas_in_text(tmp_path: Path) -> None:
 
 
 def test_decimal_comma_with_thousands_dots(tmp_path: Path) -> None:
-    write(tmp_path, "projects.csv",
-          "project_id;name;budget;percent_complete\n"
-          "P1;A;1.234.567,89;45,5\nP2;B;12,5;0\nP3;C;1.000;100\n")
+    write(
+        tmp_path,
+        "projects.csv",
+        "project_id;name;budget;percent_complete\n"
+        "P1;A;1.234.567,89;45,5\nP2;B;12,5;0\nP3;C;1.000;100\n",
+    )
     frame = load(tmp_path)["projects"]
     assert frame["budget"].tolist() == [1234567.89, 12.5, 1000.0]
     assert frame["percent_complete"].tolist() == [45.5, 0.0, 100.0]
@@ -78,8 +87,7 @@ def test_decimal_comma_with_thousands_dots(tmp_path: Path) -> None:
 
 def test_semicolon_file_with_decimal_points_is_read_as_points(tmp_path: Path) -> None:
     # like uk_2023.csv: ';' separated, but 7.9 and 10.95 prove a decimal point
-    write(tmp_path, "projects.csv",
-          "project_id;name;budget\nP1;A;7.9\nP2;B;10.95\nP3;C;1.234\n")
+    write(tmp_path, "projects.csv", "project_id;name;budget\nP1;A;7.9\nP2;B;10.95\nP3;C;1.234\n")
     frame = load(tmp_path)["projects"]
     assert frame["budget"].tolist() == [7.9, 10.95, 1.234]
 
@@ -96,8 +104,9 @@ def test_ambiguous_thousands_follow_the_delimiter(tmp_path: Path) -> None:
 
 def test_a_column_without_evidence_follows_the_rest_of_the_file(tmp_path: Path) -> None:
     # budget only holds ambiguous values; forecast_cost proves a decimal comma
-    write(tmp_path, "projects.csv",
-          "project_id,name,budget,forecast_cost\nP1,A,\"1.500\",\"1.600,25\"\n")
+    write(
+        tmp_path, "projects.csv", 'project_id,name,budget,forecast_cost\nP1,A,"1.500","1.600,25"\n'
+    )
     frame = load(tmp_path)["projects"]
     assert frame["budget"].tolist() == [1500.0]
     assert frame["forecast_cost"].tolist() == [1600.25]
@@ -114,11 +123,16 @@ def test_decimal_is_decided_per_file_not_per_row(tmp_path: Path) -> None:
 
 
 def test_currency_percent_and_grouping_spaces(tmp_path: Path) -> None:
-    write(tmp_path, "projects.csv",
-          "project_id;name;budget;percent_complete;forecast_cost\n"
-          "P1;A;€ 1.250.000,00;45 %;1.000\n"
-          "P2;B;EUR 2 500;50%;1\u00a0250,5\n")
-    write(tmp_path, "costs.csv", "project_id;period;amount\nP1;2024-01;(1.000,50)\nP1;2024-02;-€ 5\n")
+    write(
+        tmp_path,
+        "projects.csv",
+        "project_id;name;budget;percent_complete;forecast_cost\n"
+        "P1;A;€ 1.250.000,00;45 %;1.000\n"
+        "P2;B;EUR 2 500;50%;1\u00a0250,5\n",
+    )
+    write(
+        tmp_path, "costs.csv", "project_id;period;amount\nP1;2024-01;(1.000,50)\nP1;2024-02;-€ 5\n"
+    )
     portfolio = load(tmp_path)
     frame = portfolio["projects"]
     assert frame["budget"].tolist() == [1250000.0, 2500.0]
@@ -133,8 +147,12 @@ def test_currency_percent_and_grouping_spaces(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1252", "utf-16"])
 def test_encodings_are_sniffed(tmp_path: Path, encoding: str) -> None:
-    write(tmp_path, "projects.csv",
-          "project_id;name;budget\nP1;Café – €uro £ test;1\nP2;Ærø;2\n", encoding=encoding)
+    write(
+        tmp_path,
+        "projects.csv",
+        "project_id;name;budget\nP1;Café – €uro £ test;1\nP2;Ærø;2\n",
+        encoding=encoding,
+    )
     portfolio = load(tmp_path)
     assert portfolio["projects"]["name"].tolist() == ["Café – €uro £ test", "Ærø"]
     assert "bad-encoding" not in rules(portfolio)
@@ -162,8 +180,11 @@ def test_bom_does_not_leak_into_the_first_header(tmp_path: Path) -> None:
     ],
 )
 def test_date_formats(tmp_path: Path, start: str, end: str) -> None:
-    write(tmp_path, "projects.csv",
-          f"project_id,name,budget,start_date,end_date\nP1,A,1,{start},{end}\n")
+    write(
+        tmp_path,
+        "projects.csv",
+        f"project_id,name,budget,start_date,end_date\nP1,A,1,{start},{end}\n",
+    )
     portfolio = load(tmp_path)
     frame = portfolio["projects"]
     assert frame["start_date"].tolist() == [ts("2024-03-31")]
@@ -174,25 +195,34 @@ def test_date_formats(tmp_path: Path, start: str, end: str) -> None:
 
 def test_day_first_is_decided_once_for_the_whole_file(tmp_path: Path) -> None:
     # 13-01-2025 proves day-first, so 02-03-2024 is 2 March, for every row
-    write(tmp_path, "projects.csv",
-          "project_id,name,budget,start_date,end_date\n"
-          "P1,A,1,02-03-2024,13-01-2025\nP2,B,1,04-05-2024,06-07-2025\n")
+    write(
+        tmp_path,
+        "projects.csv",
+        "project_id,name,budget,start_date,end_date\n"
+        "P1,A,1,02-03-2024,13-01-2025\nP2,B,1,04-05-2024,06-07-2025\n",
+    )
     frame = load(tmp_path)["projects"]
     assert frame["start_date"].tolist() == [ts("2024-03-02"), ts("2024-05-04")]
     assert frame["end_date"].tolist() == [ts("2025-01-13"), ts("2025-07-06")]
 
 
 def test_month_first_evidence_is_followed(tmp_path: Path) -> None:
-    write(tmp_path, "projects.csv",
-          "project_id,name,budget,start_date,end_date\nP1,A,1,02/03/2024,12/31/2024\n")
+    write(
+        tmp_path,
+        "projects.csv",
+        "project_id,name,budget,start_date,end_date\nP1,A,1,02/03/2024,12/31/2024\n",
+    )
     frame = load(tmp_path)["projects"]
     assert frame["start_date"].tolist() == [ts("2024-02-03")]
     assert frame["end_date"].tolist() == [ts("2024-12-31")]
 
 
 def test_ambiguous_file_is_day_first_with_a_warning(tmp_path: Path) -> None:
-    write(tmp_path, "projects.csv",
-          "project_id,name,budget,start_date\nP1,A,1,02-03-2024\nP2,B,1,05-06-2024\n")
+    write(
+        tmp_path,
+        "projects.csv",
+        "project_id,name,budget,start_date\nP1,A,1,02-03-2024\nP2,B,1,05-06-2024\n",
+    )
     portfolio = load(tmp_path)
     assert portfolio["projects"]["start_date"].tolist() == [ts("2024-03-02"), ts("2024-06-05")]
     [warning] = [p for p in portfolio.problems if p.rule == "ambiguous-dates"]
@@ -202,10 +232,12 @@ def test_ambiguous_file_is_day_first_with_a_warning(tmp_path: Path) -> None:
 
 def test_ambiguous_file_follows_the_rest_of_the_folder(tmp_path: Path) -> None:
     # milestones.csv proves month-first (12/31/2024); projects.csv alone cannot tell
-    write(tmp_path, "projects.csv",
-          "project_id,name,budget,start_date\nP1,A,1,02/03/2024\n")
-    write(tmp_path, "milestones.csv",
-          "milestone_id,project_id,name,baseline_date\nM1,P1,Go live,12/31/2024\n")
+    write(tmp_path, "projects.csv", "project_id,name,budget,start_date\nP1,A,1,02/03/2024\n")
+    write(
+        tmp_path,
+        "milestones.csv",
+        "milestone_id,project_id,name,baseline_date\nM1,P1,Go live,12/31/2024\n",
+    )
     portfolio = load(tmp_path)
     assert portfolio["projects"]["start_date"].tolist() == [ts("2024-02-03")]
     assert portfolio["milestones"]["baseline_date"].tolist() == [ts("2024-12-31")]
@@ -223,8 +255,11 @@ def test_config_date_order_wins_over_the_default(tmp_path: Path) -> None:
 
 def test_months_in_costs(tmp_path: Path) -> None:
     write(tmp_path, "projects.csv", PROJECTS_HEADER + "P1,A,1000\n")
-    write(tmp_path, "costs.csv",
-          "project_id,period,amount\nP1,2024-03,1\nP1,03-2024,2\nP1,2024-03-17,3\nP1,mrt 2024,4\n")
+    write(
+        tmp_path,
+        "costs.csv",
+        "project_id,period,amount\nP1,2024-03,1\nP1,03-2024,2\nP1,2024-03-17,3\nP1,mrt 2024,4\n",
+    )
     frame = load(tmp_path)["costs"]
     assert frame["period"].tolist() == [ts("2024-03-01")] * 4
     assert frame["amount"].tolist() == [1.0, 2.0, 3.0, 4.0]
@@ -242,9 +277,12 @@ def test_line_endings(tmp_path: Path, newline: str) -> None:
 
 
 def test_quoted_multiline_cells_and_the_row_where_the_record_starts(tmp_path: Path) -> None:
-    write(tmp_path, "projects.csv",
-          'project_id,name,budget\nP1,"Line one\nline two\nline three",1\nP2,B,abc\n',
-          newline="\r\n")
+    write(
+        tmp_path,
+        "projects.csv",
+        'project_id,name,budget\nP1,"Line one\nline two\nline three",1\nP2,B,abc\n',
+        newline="\r\n",
+    )
     portfolio = load(tmp_path)
     assert portfolio["projects"]["name"].tolist() == ["Line one\r\nline two\r\nline three"]
     # the second record starts on line 5 of the file: that is the row reported
@@ -270,8 +308,11 @@ def test_quote_inside_an_unquoted_cell_is_text(tmp_path: Path) -> None:
 
 
 def test_case_and_whitespace_in_file_names_headers_and_values(tmp_path: Path) -> None:
-    write(tmp_path, "Projects.CSV",
-          "  Project_ID , NAME ,Budget , Status\n  P1 , Alpha ,  10 ,  ACTIVE \nP2,Beta,20,On Hold\n")
+    write(
+        tmp_path,
+        "Projects.CSV",
+        "  Project_ID , NAME ,Budget , Status\n  P1 , Alpha ,  10 ,  ACTIVE \nP2,Beta,20,On Hold\n",
+    )
     frame = load(tmp_path)["projects"]
     assert frame["project_id"].tolist() == ["P1", "P2"]
     assert frame["name"].tolist() == ["Alpha", "Beta"]
@@ -279,16 +320,22 @@ def test_case_and_whitespace_in_file_names_headers_and_values(tmp_path: Path) ->
 
 
 def test_dutch_headers_and_values(tmp_path: Path) -> None:
-    write(tmp_path, "projecten.csv",
-          "Projectnummer;Projectnaam;Programma;Begroting;Startdatum;Einddatum;"
-          "Percentage gereed;Status;Prognose;Projectleider\n"
-          "P1;Alpha;Digitaal;100.000;01-02-2024;31-12-2025;45;lopend;110.000;Jan\n"
-          "P2;Beta;Digitaal;50.000;15-03-2024;31-12-2024;100;afgerond;48.000;Piet\n"
-          "P3;Gamma;Infra;75.000;15-03-2024;31-12-2024;10;in uitvoering;75.000;Kees\n")
-    write(tmp_path, "risico's.csv",
-          "Nummer;Projectcode;Titel;Soort;Ernst;Status;Eigenaar;Melddatum;Streefdatum\n"
-          "R1;P1;Leverancier failliet;risico;hoog;open;Jan;01-03-2024;01-06-2024\n"
-          "R2;P2;Scope onduidelijk;probleem;kritiek;gesloten;Piet;02-03-2024;15-03-2024\n")
+    write(
+        tmp_path,
+        "projecten.csv",
+        "Projectnummer;Projectnaam;Programma;Begroting;Startdatum;Einddatum;"
+        "Percentage gereed;Status;Prognose;Projectleider\n"
+        "P1;Alpha;Digitaal;100.000;01-02-2024;31-12-2025;45;lopend;110.000;Jan\n"
+        "P2;Beta;Digitaal;50.000;15-03-2024;31-12-2024;100;afgerond;48.000;Piet\n"
+        "P3;Gamma;Infra;75.000;15-03-2024;31-12-2024;10;in uitvoering;75.000;Kees\n",
+    )
+    write(
+        tmp_path,
+        "risico's.csv",
+        "Nummer;Projectcode;Titel;Soort;Ernst;Status;Eigenaar;Melddatum;Streefdatum\n"
+        "R1;P1;Leverancier failliet;risico;hoog;open;Jan;01-03-2024;01-06-2024\n"
+        "R2;P2;Scope onduidelijk;probleem;kritiek;gesloten;Piet;02-03-2024;15-03-2024\n",
+    )
     portfolio = load(tmp_path)
     projects = portfolio["projects"]
     assert projects["budget"].tolist() == [100000.0, 50000.0, 75000.0]
@@ -311,9 +358,12 @@ def test_header_with_a_unit_in_brackets(tmp_path: Path) -> None:
 
 def test_severity_numbers_and_words(tmp_path: Path) -> None:
     write(tmp_path, "projects.csv", PROJECTS_HEADER + "P1,A,1\n")
-    write(tmp_path, "issues.csv",
-          "issue_id,project_id,title,severity\nI1,P1,a,1\nI2,P1,b,Medium\nI3,P1,c,3\nI4,P1,d,KRITIEK\n"
-          "I5,P1,e,\n")
+    write(
+        tmp_path,
+        "issues.csv",
+        "issue_id,project_id,title,severity\nI1,P1,a,1\nI2,P1,b,Medium\nI3,P1,c,3\nI4,P1,d,KRITIEK\n"
+        "I5,P1,e,\n",
+    )
     frame = load(tmp_path)["issues"]
     assert frame["severity"].tolist()[:4] == [1, 2, 3, 4]
     assert pd.isna(frame["severity"].tolist()[4])
@@ -321,8 +371,11 @@ def test_severity_numbers_and_words(tmp_path: Path) -> None:
 
 
 def test_unknown_extra_columns_warn_once_per_file(tmp_path: Path) -> None:
-    write(tmp_path, "projects.csv",
-          "project_id,name,budget,colour,notes\nP1,A,1,red,x\nP2,B,2,blue,y\n")
+    write(
+        tmp_path,
+        "projects.csv",
+        "project_id,name,budget,colour,notes\nP1,A,1,red,x\nP2,B,2,blue,y\n",
+    )
     portfolio = load(tmp_path)
     [warning] = [p for p in portfolio.problems if p.rule == "unknown-column"]
     assert warning.severity is Severity.WARNING
@@ -332,8 +385,11 @@ def test_unknown_extra_columns_warn_once_per_file(tmp_path: Path) -> None:
 
 def test_duplicate_headers_are_coalesced(tmp_path: Path) -> None:
     # as in the UK GMPP export: two colour_rating columns, one filled per row
-    write(tmp_path, "projects.csv",
-          "project_id,name,budget,rag,rag\nP1,A,1,Amber,\nP2,B,2,,Green\nP3,C,3,,\n")
+    write(
+        tmp_path,
+        "projects.csv",
+        "project_id,name,budget,rag,rag\nP1,A,1,Amber,\nP2,B,2,,Green\nP3,C,3,,\n",
+    )
     portfolio = load(tmp_path)
     assert portfolio["projects"]["reported_rag"].tolist()[:2] == ["amber", "green"]
     assert pd.isna(portfolio["projects"]["reported_rag"].tolist()[2])
@@ -341,8 +397,11 @@ def test_duplicate_headers_are_coalesced(tmp_path: Path) -> None:
 
 
 def test_programmes_are_derived_from_a_programme_name_column(tmp_path: Path) -> None:
-    write(tmp_path, "projects.csv",
-          "project_id,name,budget,programme,portfolio\nP1,A,1,Digital,City\nP2,B,2,Roads,City\n")
+    write(
+        tmp_path,
+        "projects.csv",
+        "project_id,name,budget,programme,portfolio\nP1,A,1,Digital,City\nP2,B,2,Roads,City\n",
+    )
     programmes = load(tmp_path)["programmes"]
     assert sorted(programmes["programme_id"]) == ["Digital", "Roads"]
     assert set(programmes["portfolio"]) == {"City"}
@@ -368,13 +427,18 @@ def _workbook(path: Path, sheets: dict[str, list[list[object]]], date_cells: boo
 
 
 def test_xlsx_table_with_typed_cells(tmp_path: Path) -> None:
-    _workbook(tmp_path / "projects.xlsx", {"Blad1": [
-        ["Project ID", "Naam", "Begroting", "Startdatum", "% gereed"],
-        [1001, "Alpha", 1234.5, dt.date(2024, 3, 1), 45],
-        ["P-2", "Beta", "1.000,50", "15-03-2024", 10],
-        [None, None, None, None, None],
-        ["P-3", "Gamma", 7, dt.date(2024, 4, 2), None],
-    ]})
+    _workbook(
+        tmp_path / "projects.xlsx",
+        {
+            "Blad1": [
+                ["Project ID", "Naam", "Begroting", "Startdatum", "% gereed"],
+                [1001, "Alpha", 1234.5, dt.date(2024, 3, 1), 45],
+                ["P-2", "Beta", "1.000,50", "15-03-2024", 10],
+                [None, None, None, None, None],
+                ["P-3", "Gamma", 7, dt.date(2024, 4, 2), None],
+            ]
+        },
+    )
     portfolio = load(tmp_path)
     frame = portfolio["projects"]
     assert frame["project_id"].tolist() == ["1001", "P-2", "P-3"]
@@ -385,23 +449,35 @@ def test_xlsx_table_with_typed_cells(tmp_path: Path) -> None:
 
 
 def test_xlsx_percent_cells_stored_as_fractions(tmp_path: Path) -> None:
-    _workbook(tmp_path / "projects.xlsx", {"projects": [
-        ["project_id", "name", "budget", "percent_complete"],
-        ["P1", "A", 1, 0.45], ["P2", "B", 1, 1], ["P3", "C", 1, 0],
-    ]})
+    _workbook(
+        tmp_path / "projects.xlsx",
+        {
+            "projects": [
+                ["project_id", "name", "budget", "percent_complete"],
+                ["P1", "A", 1, 0.45],
+                ["P2", "B", 1, 1],
+                ["P3", "C", 1, 0],
+            ]
+        },
+    )
     portfolio = load(tmp_path)
     assert portfolio["projects"]["percent_complete"].tolist() == [45.0, 100.0, 0.0]
     assert "percent-fraction" in rules(portfolio)
 
 
 def test_one_workbook_with_sheets_named_after_tables(tmp_path: Path) -> None:
-    _workbook(tmp_path / "portfolio 2024.xlsx", {
-        "Toelichting": [["Dit werkboek bevat de portfolio"]],
-        "Projecten": [["project_id", "name", "budget"], ["P1", "A", 10], ["P2", "B", 20]],
-        "Mijlpalen": [["milestone_id", "project_id", "name", "baseline_date"],
-                      ["M1", "P1", "Go", dt.date(2024, 5, 1)]],
-        "issues": [["issue_id", "project_id", "title"], ["I1", "P2", "Late"]],
-    })
+    _workbook(
+        tmp_path / "portfolio 2024.xlsx",
+        {
+            "Toelichting": [["Dit werkboek bevat de portfolio"]],
+            "Projecten": [["project_id", "name", "budget"], ["P1", "A", 10], ["P2", "B", 20]],
+            "Mijlpalen": [
+                ["milestone_id", "project_id", "name", "baseline_date"],
+                ["M1", "P1", "Go", dt.date(2024, 5, 1)],
+            ],
+            "issues": [["issue_id", "project_id", "title"], ["I1", "P2", "Late"]],
+        },
+    )
     portfolio = load(tmp_path)
     assert portfolio["projects"]["project_id"].tolist() == ["P1", "P2"]
     assert portfolio["milestones"]["baseline_date"].tolist() == [ts("2024-05-01")]
@@ -412,8 +488,10 @@ def test_one_workbook_with_sheets_named_after_tables(tmp_path: Path) -> None:
 
 def test_csv_wins_over_a_workbook_for_the_same_table_with_a_warning(tmp_path: Path) -> None:
     write(tmp_path, "projects.csv", PROJECTS_HEADER + "P1,From CSV,1\n")
-    _workbook(tmp_path / "projects.xlsx", {"projects": [["project_id", "name", "budget"],
-                                                         ["P1", "From XLSX", 1]]})
+    _workbook(
+        tmp_path / "projects.xlsx",
+        {"projects": [["project_id", "name", "budget"], ["P1", "From XLSX", 1]]},
+    )
     portfolio = load(tmp_path)
     assert portfolio["projects"]["name"].tolist() == ["From CSV"]
     assert "duplicate-table" in rules(portfolio)
@@ -423,14 +501,16 @@ def test_csv_wins_over_a_workbook_for_the_same_table_with_a_warning(tmp_path: Pa
 
 
 CLEAN = {
-    "programmes.csv": "programme_id,name,portfolio,manager\nPRG-1,Digitale dienstverlening,Gemeente,"
-                      "Anna de Vries\n",
+    "programmes.csv": (
+        "programme_id,name,portfolio,manager\n"
+        "PRG-1,Digitale dienstverlening,Gemeente,Anna de Vries\n"
+    ),
     "projects.csv": (
         "project_id,name,programme_id,manager,start_date,end_date,budget,percent_complete,"
         "status,phase,forecast_cost,forecast_end_date,reported_rag\n"
         "P-1,Zaaksysteem vervangen,PRG-1,Jan Jansen,2024-01-15,2025-06-30,1234567.89,45.5,"
         "active,uitvoering,1300000.5,2025-08-31,amber\n"
-        "P-2,\"Portaal, fase 2\",PRG-1,Ömer Yilmaz,2024-03-01,2024-12-31,250000,100,closed,"
+        'P-2,"Portaal, fase 2",PRG-1,Ömer Yilmaz,2024-03-01,2024-12-31,250000,100,closed,'
         "nazorg,245000,2024-12-20,green\n"
     ),
     "milestones.csv": (
@@ -439,17 +519,17 @@ CLEAN = {
         "2024-12-20\n"
     ),
     "costs.csv": "project_id,period,amount,category\nP-1,2024-01,10000.5,personeel\n"
-                 "P-1,2024-02,12500.25,inhuur\nP-2,2024-03,1000,personeel\n",
+    "P-1,2024-02,12500.25,inhuur\nP-2,2024-03,1000,personeel\n",
     "issues.csv": (
         "issue_id,project_id,title,type,severity,status,owner,raised_date,due_date,description\n"
-        "I-1,P-1,\"Leverancier; failliet?\",risk,high,open,Jan Jansen,2024-02-14,2024-04-30,"
-        "\"Twee regels\ntekst\"\n"
+        'I-1,P-1,"Leverancier; failliet?",risk,high,open,Jan Jansen,2024-02-14,2024-04-30,'
+        '"Twee regels\ntekst"\n'
     ),
 }
 
 DUTCH = {
     "Programma's.csv": "Programmacode;Programmanaam;Portefeuille;Programmamanager\nPRG-1;"
-                       "Digitale dienstverlening;Gemeente;Anna de Vries\n",
+    "Digitale dienstverlening;Gemeente;Anna de Vries\n",
     "Projecten.csv": (
         "Projectnummer;Projectnaam;Programmacode;Projectleider;Startdatum;Einddatum;Begroting;"
         "Percentage gereed;Status;Fase;Prognose;Prognose einddatum;RAG\n"
@@ -464,12 +544,12 @@ DUTCH = {
         "20-12-2024\n"
     ),
     "Kosten.csv": "Projectnummer;Maand;Bedrag;Kostensoort\nP-1;01-2024;10.000,50;personeel\n"
-                  "P-1;02-2024;12.500,25;inhuur\nP-2;03-2024;1.000,00;personeel\n",
+    "P-1;02-2024;12.500,25;inhuur\nP-2;03-2024;1.000,00;personeel\n",
     "Risico's.csv": (
         "Nummer;Projectnummer;Titel;Soort;Ernst;Status;Eigenaar;Melddatum;Streefdatum;"
         "Omschrijving\n"
-        "I-1;P-1;\"Leverancier; failliet?\";Risico;Hoog;Open;Jan Jansen;14-02-2024;30-04-2024;"
-        "\"Twee regels\ntekst\"\n"
+        'I-1;P-1;"Leverancier; failliet?";Risico;Hoog;Open;Jan Jansen;14-02-2024;30-04-2024;'
+        '"Twee regels\ntekst"\n'
     ),
 }
 

@@ -104,8 +104,9 @@ def test_encrypted_xlsx(tmp_path: Path) -> None:
 
 def test_xml_entity_bomb_inside_xlsx(tmp_path: Path) -> None:
     folder = good_folder(tmp_path)
-    source = zipfile.ZipFile(io.BytesIO(xlsx_bytes([["issue_id", "project_id", "title"],
-                                                     ["I1", "P1", "boom"]])))
+    source = zipfile.ZipFile(
+        io.BytesIO(xlsx_bytes([["issue_id", "project_id", "title"], ["I1", "P1", "boom"]]))
+    )
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bomb:
         for name in source.namelist():
@@ -198,7 +199,8 @@ def test_file_over_the_size_cap(tmp_path: Path) -> None:
     folder = good_folder(tmp_path)
     (folder / "pmo-tui.toml").write_text("[source]\nsize_cap_mb = 0.01\n", encoding="utf-8")
     (folder / "costs.csv").write_text(
-        "project_id,period,amount\n" + "P1,2024-01,1\n" * 2000, encoding="utf-8")
+        "project_id,period,amount\n" + "P1,2024-01,1\n" * 2000, encoding="utf-8"
+    )
     portfolio = load(folder)
     p = problem(portfolio, "costs.csv")
     assert p.rule == "too-large" and "size_cap_mb" in p.message
@@ -226,7 +228,8 @@ def test_header_only_file_is_an_empty_table_with_a_warning(tmp_path: Path) -> No
 def test_nul_bytes_are_removed_with_a_warning_and_rows_load(tmp_path: Path) -> None:
     folder = good_folder(tmp_path)
     (folder / "issues.csv").write_bytes(
-        b"issue_id,project_id,title\nI1,P1,Fi\x00ne\nI2,P2,Also fine\n")
+        b"issue_id,project_id,title\nI1,P1,Fi\x00ne\nI2,P2,Also fine\n"
+    )
     portfolio = load(folder)
     assert portfolio["issues"]["title"].tolist() == ["Fine", "Also fine"]
     p = problem(portfolio, "issues.csv")
@@ -247,8 +250,15 @@ def test_absurdly_long_line(tmp_path: Path) -> None:
 
 def test_lock_temp_and_hidden_files_are_ignored_silently(tmp_path: Path) -> None:
     folder = good_folder(tmp_path)
-    for name in ("~$Budget.xlsx", ".~lock.projects.csv#", "projects.csv.tmp", ".hidden.csv",
-                 "A1B2C3D4", "projects.csv~", "~projects.tmp"):
+    for name in (
+        "~$Budget.xlsx",
+        ".~lock.projects.csv#",
+        "projects.csv.tmp",
+        ".hidden.csv",
+        "A1B2C3D4",
+        "projects.csv~",
+        "~projects.tmp",
+    ):
         (folder / name).write_bytes(b"\x00garbage\xff")
     (folder / ".pmo-tui").mkdir()
     (folder / ".pmo-tui" / "store.sqlite").write_bytes(b"SQLite format 3\x00")
@@ -268,7 +278,8 @@ def test_a_workbook_saved_as_csv_is_read_as_a_workbook(tmp_path: Path) -> None:
     folder = tmp_path / "data"
     folder.mkdir()
     (folder / "projects.csv").write_bytes(
-        xlsx_bytes([["project_id", "name", "budget"], ["P1", "A", 5]]))
+        xlsx_bytes([["project_id", "name", "budget"], ["P1", "A", 5]])
+    )
     portfolio = load(folder)
     assert portfolio["projects"]["budget"].tolist() == [5.0]
     assert problem(portfolio, "projects.csv").rule == "wrong-extension"
@@ -277,7 +288,13 @@ def test_a_workbook_saved_as_csv_is_read_as_a_workbook(tmp_path: Path) -> None:
 def test_hostile_text_is_data_not_markup(tmp_path: Path) -> None:
     folder = tmp_path / "data"
     folder.mkdir()
-    names = ["[@click=app.quit]x[/]", "[WIP] Fix login", "x [/", "\x1b[31mred\x1b[0m", "=cmd|' /C calc'!A0"]
+    names = [
+        "[@click=app.quit]x[/]",
+        "[WIP] Fix login",
+        "x [/",
+        "\x1b[31mred\x1b[0m",
+        "=cmd|' /C calc'!A0",
+    ]
     body = "".join(f'P{i},"{n}",1\n' for i, n in enumerate(names))
     (folder / "projects.csv").write_text("project_id,name,budget\n" + body, encoding="utf-8")
     portfolio = load(folder)
@@ -300,7 +317,9 @@ def test_check_finishes_in_seconds_on_a_folder_of_every_hostile_file(tmp_path: P
     started = time.monotonic()
     done = subprocess.run(
         [sys.executable, "-m", "pmo_tui", "check", str(folder)],
-        capture_output=True, timeout=60, check=False,
+        capture_output=True,
+        timeout=60,
+        check=False,
     )
     seconds = time.monotonic() - started
     assert done.returncode == 1, done.stderr.decode(errors="replace")

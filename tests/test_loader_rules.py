@@ -62,8 +62,13 @@ def test_unknown_reference_is_reported_with_its_row(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "value,message",
-    [("abc", "not a number"), ("12,5,3", "not a number"), ("07. Sep", "Excel turned"),
-     ("nan", "not a finite number"), ("inf", "not a finite number")],
+    [
+        ("abc", "not a number"),
+        ("12,5,3", "not a number"),
+        ("07. Sep", "Excel turned"),
+        ("nan", "not a finite number"),
+        ("inf", "not a finite number"),
+    ],
 )
 def test_unparsable_number(tmp_path: Path, value: str, message: str) -> None:
     write(tmp_path, "projects.csv", PROJECTS + f'P1,A,"{value}",,,,\nP2,B,5,,,,\n')
@@ -76,8 +81,14 @@ def test_unparsable_number(tmp_path: Path, value: str, message: str) -> None:
 
 @pytest.mark.parametrize(
     "value,message",
-    [("2024-02-30", "has no day 30"), ("31-02-2024", "has no day 31"), ("soon", "not a date"),
-     ("2024-13-01", "no month 13"), ("01-01-24", "four digits"), ("0202-01-01", "plausible")],
+    [
+        ("2024-02-30", "has no day 30"),
+        ("31-02-2024", "has no day 31"),
+        ("soon", "not a date"),
+        ("2024-13-01", "no month 13"),
+        ("01-01-24", "four digits"),
+        ("0202-01-01", "plausible"),
+    ],
 )
 def test_unparsable_date(tmp_path: Path, value: str, message: str) -> None:
     write(tmp_path, "projects.csv", PROJECTS + f"P1,A,1,{value},,,\nP2,B,5,2024-01-01,,,\n")
@@ -90,8 +101,11 @@ def test_unparsable_date(tmp_path: Path, value: str, message: str) -> None:
 
 def test_date_in_the_other_order_than_the_file_is_rejected(tmp_path: Path) -> None:
     # 25-12-2024 proves day-first; 12/25/2024 cannot be day-first
-    write(tmp_path, "projects.csv",
-          PROJECTS + "P1,A,1,25-12-2024,,,\nP2,B,1,01-02-2024,,,\nP3,C,1,12-25-2024,,,\n")
+    write(
+        tmp_path,
+        "projects.csv",
+        PROJECTS + "P1,A,1,25-12-2024,,,\nP2,B,1,01-02-2024,,,\nP3,C,1,12-25-2024,,,\n",
+    )
     portfolio = load(tmp_path)
     assert portfolio["projects"]["project_id"].tolist() == ["P1", "P2"]
     [problem] = only(portfolio, "bad-date")
@@ -116,8 +130,11 @@ def test_percent_outside_0_to_100(tmp_path: Path, value: str) -> None:
 
 
 def test_end_before_start(tmp_path: Path) -> None:
-    write(tmp_path, "projects.csv",
-          PROJECTS + "P1,A,1,2024-06-01,2024-05-31,,\nP2,B,1,2024-06-01,2024-06-01,,\n")
+    write(
+        tmp_path,
+        "projects.csv",
+        PROJECTS + "P1,A,1,2024-06-01,2024-05-31,,\nP2,B,1,2024-06-01,2024-06-01,,\n",
+    )
     portfolio = load(tmp_path)
     assert portfolio["projects"]["project_id"].tolist() == ["P2"]
     [problem] = only(portfolio, "end-before-start")
@@ -126,8 +143,11 @@ def test_end_before_start(tmp_path: Path) -> None:
 
 def test_issue_due_before_raised_is_a_warning_and_loads(tmp_path: Path) -> None:
     write(tmp_path, "projects.csv", PROJECTS + "P1,A,1,,,,\n")
-    write(tmp_path, "issues.csv",
-          "issue_id,project_id,title,raised_date,due_date\nI1,P1,x,2024-05-01,2024-04-01\n")
+    write(
+        tmp_path,
+        "issues.csv",
+        "issue_id,project_id,title,raised_date,due_date\nI1,P1,x,2024-05-01,2024-04-01\n",
+    )
     portfolio = load(tmp_path)
     assert portfolio["issues"]["issue_id"].tolist() == ["I1"]
     [problem] = only(portfolio, "end-before-start")
@@ -140,7 +160,9 @@ def test_blank_required_value(tmp_path: Path) -> None:
     assert portfolio["projects"]["project_id"].tolist() == ["P3"]
     problems = only(portfolio, "blank-value")
     assert [(p.row, p.column, p.severity) for p in problems] == [
-        (2, "project_id", Severity.ERROR), (3, "name", Severity.ERROR)]
+        (2, "project_id", Severity.ERROR),
+        (3, "name", Severity.ERROR),
+    ]
 
 
 def test_blank_budget_and_baseline_warn_and_the_rows_load(tmp_path: Path) -> None:
@@ -151,18 +173,26 @@ def test_blank_budget_and_baseline_warn_and_the_rows_load(tmp_path: Path) -> Non
     assert portfolio["milestones"]["milestone_id"].tolist() == ["M1"]
     problems = only(portfolio, "blank-value")
     assert {(p.file, p.severity) for p in problems} == {
-        ("projects.csv", Severity.WARNING), ("milestones.csv", Severity.WARNING)}
+        ("projects.csv", Severity.WARNING),
+        ("milestones.csv", Severity.WARNING),
+    }
     assert portfolio.errors == ()
 
 
 def test_unknown_enum_values(tmp_path: Path) -> None:
     write(tmp_path, "projects.csv", PROJECTS + "P1,A,1,,,,paused-ish\nP2,B,1,,,,on hold\n")
-    write(tmp_path, "issues.csv",
-          "issue_id,project_id,title,type,severity,status\nI1,P2,x,risk,5,open\n"
-          "I2,P2,y,weather,low,open\nI3,P2,z,issue,low,parked\nI4,P2,ok,risk,high,in progress\n")
-    write(tmp_path, "milestones.csv",
-          "milestone_id,project_id,name,baseline_date,key\nM1,P2,a,2024-01-01,perhaps\n"
-          "M2,P2,b,2024-01-01,ja\n")
+    write(
+        tmp_path,
+        "issues.csv",
+        "issue_id,project_id,title,type,severity,status\nI1,P2,x,risk,5,open\n"
+        "I2,P2,y,weather,low,open\nI3,P2,z,issue,low,parked\nI4,P2,ok,risk,high,in progress\n",
+    )
+    write(
+        tmp_path,
+        "milestones.csv",
+        "milestone_id,project_id,name,baseline_date,key\nM1,P2,a,2024-01-01,perhaps\n"
+        "M2,P2,b,2024-01-01,ja\n",
+    )
     portfolio = load(tmp_path)
     assert portfolio["projects"]["status"].tolist() == ["on hold"]
     assert portfolio["issues"]["issue_id"].tolist() == ["I4"]
@@ -175,8 +205,10 @@ def test_unknown_enum_values(tmp_path: Path) -> None:
         ("issues.csv", 4, "status", "parked"),
         ("milestones.csv", 2, "key", "perhaps"),
     }
-    assert all("[values." in p.message or "yes or no" in p.message
-               for p in only(portfolio, "unknown-value"))
+    assert all(
+        "[values." in p.message or "yes or no" in p.message
+        for p in only(portfolio, "unknown-value")
+    )
 
 
 def test_every_bad_cell_of_a_row_is_reported_once_and_the_row_rejected_once(tmp_path: Path) -> None:
@@ -184,7 +216,11 @@ def test_every_bad_cell_of_a_row_is_reported_once_and_the_row_rejected_once(tmp_
     portfolio = load(tmp_path)
     assert portfolio["projects"]["project_id"].tolist() == ["P2"]
     assert sorted(p.rule for p in portfolio.errors) == [
-        "bad-date", "bad-number", "percent-range", "unknown-value"]
+        "bad-date",
+        "bad-number",
+        "percent-range",
+        "unknown-value",
+    ]
     assert {p.row for p in portfolio.errors} == {2}
 
 
@@ -207,4 +243,5 @@ def test_problem_locations_read_like_the_file(tmp_path: Path) -> None:
     write(tmp_path, "projects.csv", "Project ID,Project Name,Begroting\nP1,A,veel\n")
     [problem] = load(tmp_path).errors
     assert str(problem) == (
-        "projects.csv, row 2, column 'Begroting': not a number (value 'veel') [bad-number]")
+        "projects.csv, row 2, column 'Begroting': not a number (value 'veel') [bad-number]"
+    )

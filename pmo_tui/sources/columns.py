@@ -206,9 +206,7 @@ def resolve(
     return result
 
 
-def coalesce(
-    columns: Sequence[Cells], indices: Sequence[int]
-) -> tuple[Cells, np.ndarray | None]:
+def coalesce(columns: Sequence[Cells], indices: Sequence[int]) -> tuple[Cells, np.ndarray | None]:
     """The first non-blank value per row among ``indices``.
 
     Also returns, per row, which physical column the value came from (``None``
