@@ -62,7 +62,7 @@ class MonthlyCube:
             frame, amount = frame.loc[keep], amount[keep]
         if len(frame) == 0:
             return cls(pd.Index([], dtype="str"), 0, np.zeros((0, 0)), present)
-        codes, uniques = pd.factorize(frame["project_id"], sort=False)
+        codes, uniques = _factorize(frame["project_id"])
         month = months(frame["period"])
         first = int(month.min())
         count = int(month.max()) - first + 1
@@ -142,6 +142,29 @@ class MonthlyCube:
         out = (self.last - np.argmax(nonzero, axis=1)).astype(np.float64)
         out[~has] = np.nan
         return out
+
+
+def _factorize(ids: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Integer codes and the distinct ids, like ``pd.factorize``.
+
+    Exports are usually grouped by project (all lines of a project together):
+    then the runs of equal ids are found with one vectorised comparison and only
+    the first id of each run is hashed. Otherwise this is ``pd.factorize``.
+    """
+    n = len(ids)
+    if n >= 10_000:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        values = pa.array(ids)
+        changed = pc.not_equal(values[1:], values[:-1]).to_numpy(zero_copy_only=False)
+        starts = np.flatnonzero(np.r_[True, changed])
+        if len(starts) <= n // 8:
+            run_codes, uniques = pd.factorize(ids.iloc[starts], sort=False)
+            lengths = np.diff(np.r_[starts, n])
+            return np.repeat(run_codes, lengths), pd.Index(uniques, dtype="str")
+    codes, uniques = pd.factorize(ids, sort=False)
+    return codes, pd.Index(uniques, dtype="str")
 
 
 def take(values: np.ndarray, rows: np.ndarray, fill: float = 0.0) -> np.ndarray:

@@ -39,13 +39,14 @@ def pick_per_group(
     single = count[cg] == 1
     chosen[cg[single]] = cand[single]
     tied = cand[~single]
-    if len(tied):  # ties are few: resolve them by the smallest id
-        tied_ids = ids.iloc[tied].astype(str).tolist()
-        best_id: dict[int, str] = {}
-        for i, ident in zip(tied.tolist(), tied_ids, strict=True):
-            k = int(group[i])
-            if k not in best_id or ident < best_id[k]:
-                best_id[k], chosen[k] = ident, i
+    if len(tied):  # resolve ties by the smallest id: rank the tied ids once, vectorised
+        by_id = np.asarray(ids.iloc[tied].argsort(), dtype=np.int64)
+        rank = np.empty(len(tied), dtype=np.int64)
+        rank[by_id] = np.arange(len(tied))
+        tg = group[tied]
+        order = np.lexsort((rank, tg))
+        first = order[np.r_[True, tg[order][1:] != tg[order][:-1]]]
+        chosen[tg[first]] = tied[first]
     return chosen
 
 

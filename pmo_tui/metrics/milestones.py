@@ -24,7 +24,6 @@ Per milestone, with T the project's time tolerance in days:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -133,70 +132,74 @@ def milestone_stage(
         has_a | closed, np.nan, np.where(overdue, today - base, np.where(has_f, fc - base, np.nan))
     )
 
-    status = np.full(n, MISSING, dtype=object)
-    reason = np.full(n, None, dtype=object)
-    assigned = np.zeros(n, dtype=bool)
+    # the status rules, first match wins (see the module docstring)
+    rules = [
+        (closed & ~has_a, MISSING, "project is closed but the milestone has no actual date"),
+        (has_a, DONE, None),
+        (overdue & has_f, LATE, None),
+        (overdue & ~has_f, LATE, None),
+        (~has_f, MISSING, "no forecast date"),
+        (has_f & (slip > tol), LATE, None),
+        (has_f & (slip > 0), AT_RISK, None),
+        (has_f & (slip == 0), ON_TRACK, "on baseline"),
+        (has_f & (slip < 0), ON_TRACK, None),
+    ]
+    which = np.select([r[0] for r in rules], list(range(len(rules))), len(rules))
+    status = np.array([r[1] for r in rules] + [MISSING], dtype=object)[which]
+    reason = np.array([r[2] for r in rules] + ["no usable dates"], dtype=object)[which]
 
-    def rule(mask: np.ndarray, value: str, text: str | Callable[[np.ndarray], list[str]]) -> None:
-        m = mask & ~assigned
-        status[m] = value
-        reason[m] = text if isinstance(text, str) else _texts(text, np.flatnonzero(m))
-        assigned[m] = True
+    def fill(rule: int, make: Callable[[np.ndarray], list[str]]) -> None:
+        idx = np.flatnonzero(which == rule)
+        if len(idx):
+            texts = np.empty(len(idx), dtype=object)
+            texts[:] = make(idx)
+            reason[idx] = texts
 
     def done_text(idx: np.ndarray) -> list[str]:
         when = wording.iso_at(act, idx)
         lag = wording.count_days(np.abs(slip[idx]))
-        sl = slip[idx].tolist()
+        sign = np.sign(np.nan_to_num(slip[idx], nan=2.0)).astype(np.int64).tolist()
+        tail = {1: " after baseline", -1: " before baseline"}
         return [
             f"done on {w}"
-            if math.isnan(s)  # no baseline
-            else f"done on {w}, {d} after baseline"
-            if s > 0
-            else f"done on {w}, {d} before baseline"
-            if s < 0
+            if k == 2
             else f"done on {w}, on baseline"
-            for w, d, s in zip(when, lag, sl, strict=True)
+            if k == 0
+            else f"done on {w}, {d}{tail[k]}"
+            for w, d, k in zip(when, lag, sign, strict=True)
         ]
 
-    def overdue_text(idx: np.ndarray) -> list[str]:
-        f, b = wording.iso_at(fc, idx), wording.iso_at(base, idx)
-        return [
+    def slips(idx: np.ndarray) -> tuple[list[str], list[str]]:
+        return wording.count_days(np.abs(slip[idx])), wording.count_days(tol[idx])
+
+    fill(1, done_text)
+    fill(
+        2,
+        lambda idx: [
             f"forecast {x} has passed and it is not done (baseline {y})"
-            for x, y in zip(f, b, strict=True)
-        ]
-
-    def slip_text(kind: str) -> Callable[[np.ndarray], list[str]]:
-        def make(idx: np.ndarray) -> list[str]:
-            lag, t = wording.count_days(np.abs(slip[idx])), wording.count_days(tol[idx])
-            if kind == "beyond":
-                return [
-                    f"slips {x}, beyond the tolerance of {y}" for x, y in zip(lag, t, strict=True)
-                ]
-            if kind == "within":
-                return [
-                    f"slips {x}, within the tolerance of {y}" for x, y in zip(lag, t, strict=True)
-                ]
-            return [f"{x} ahead of baseline" for x in lag]
-
-        return make
-
-    rule(closed & ~has_a, MISSING, "project is closed but the milestone has no actual date")
-    rule(has_a, DONE, done_text)
-    rule(overdue & has_f, LATE, overdue_text)
-    rule(
-        overdue & ~has_f,
-        LATE,
+            for x, y in zip(wording.iso_at(fc, idx), wording.iso_at(base, idx), strict=True)
+        ],
+    )
+    fill(
+        3,
         lambda idx: [
             f"baseline {x} has passed; it is not done and has no forecast"
             for x in wording.iso_at(base, idx)
         ],
     )
-    rule(~has_f, MISSING, "no forecast date")
-    rule(has_f & (slip > tol), LATE, slip_text("beyond"))
-    rule(has_f & (slip > 0), AT_RISK, slip_text("within"))
-    rule(has_f & (slip == 0), ON_TRACK, "on baseline")
-    rule(has_f & (slip < 0), ON_TRACK, slip_text("ahead"))
-    rule(np.ones(n, dtype=bool), MISSING, "no usable dates")
+    fill(
+        5,
+        lambda idx: [
+            f"slips {x}, beyond the tolerance of {y}" for x, y in zip(*slips(idx), strict=True)
+        ],
+    )
+    fill(
+        6,
+        lambda idx: [
+            f"slips {x}, within the tolerance of {y}" for x, y in zip(*slips(idx), strict=True)
+        ],
+    )
+    fill(8, lambda idx: [f"{x} ahead of baseline" for x in slips(idx)[0]])
 
     until = np.where(has_a | closed, np.nan, due - today)
     until_r = Reasons(n)
@@ -261,13 +264,6 @@ def milestone_stage(
         next_status=gather(status, nxt),
     )
     return MilestoneStage(frame, summary)
-
-
-def _texts(make: Callable[[np.ndarray], list[str]], idx: np.ndarray) -> np.ndarray:
-    out = np.empty(len(idx), dtype=object)
-    if len(idx):
-        out[:] = make(idx)
-    return out
 
 
 def _int(values: np.ndarray) -> pd.Series:

@@ -167,54 +167,52 @@ def cost_rag(
         "atypical": "EAC (AC + BAC − EV, as EV is zero)",
     }
     lab = [label.get(b, "") for b in basis.tolist()]
+    no_basis = ~usable & is_none(basis)
     reason = _texts(n)
     _fill(reason, ~np.isfinite(bac), lambda i: "no budget (BAC)")
     _fill(reason, bac == 0, lambda i: "budget is zero: no cost tolerance to measure against")
     _fill(
         reason,
-        ~usable & (basis == None) & np.isfinite(ac) & (ac == 0),  # noqa: E711
+        no_basis & np.isfinite(ac) & (ac == 0),
         lambda i: "no actual cost yet and no reported forecast_cost: nothing to forecast from",
     )
     _fill(
         reason,
-        ~usable & (basis == None) & ~np.isfinite(ev),  # noqa: E711
+        no_basis & ~np.isfinite(ev),
         lambda i: "percent_complete missing and no reported forecast_cost: EAC unknown",
     )
     _fill(
         reason,
-        ~usable & (basis == None) & (not costs_present),  # noqa: E711
+        no_basis & (not costs_present),
         lambda i: "no costs table and no reported forecast_cost: EAC unknown",
     )
     _fill(reason, ~usable, lambda i: "no cost forecast available")
 
-    def m(v: float) -> str:
-        return wording.money(v, currency)
-
+    fs = wording.money_list(np.where(usable, forecast, 0.0), currency)
+    bs = wording.money_list(np.where(usable, bac, 0.0), currency)
+    os_ = wording.percent_list(np.where(usable, overrun, 0.0))
+    ts = wording.tolerance_list(tol)
     _fill(
         reason,
         rag == RED,
-        lambda i: (
-            f"{lab[i]} {m(forecast[i])} exceeds BAC {m(bac[i])} by {wording.percent(overrun[i])}"
-            f" (tolerance {wording.tolerance_percent(tol[i])})"
-        ),
+        lambda i: f"{lab[i]} {fs[i]} exceeds BAC {bs[i]} by {os_[i]} (tolerance {ts[i]})",
     )
     _fill(
         reason,
         rag == AMBER,
         lambda i: (
-            f"{lab[i]} {m(forecast[i])} is {wording.percent(overrun[i])} over BAC {m(bac[i])}:"
-            f" more than half of the {wording.tolerance_percent(tol[i])} tolerance used"
+            f"{lab[i]} {fs[i]} is {os_[i]} over BAC {bs[i]}:"
+            f" more than half of the {ts[i]} tolerance used"
         ),
     )
     _fill(
         reason,
         (rag == GREEN) & (overrun > 0),
         lambda i: (
-            f"{lab[i]} {m(forecast[i])} is {wording.percent(overrun[i])} over BAC {m(bac[i])},"
-            f" within half of the {wording.tolerance_percent(tol[i])} tolerance"
+            f"{lab[i]} {fs[i]} is {os_[i]} over BAC {bs[i]}, within half of the {ts[i]} tolerance"
         ),
     )
-    _fill(reason, rag == GREEN, lambda i: f"{lab[i]} {m(forecast[i])} is within BAC {m(bac[i])}")
+    _fill(reason, rag == GREEN, lambda i: f"{lab[i]} {fs[i]} is within BAC {bs[i]}")
     return {
         "cost_rag": rag.astype(object),
         "cost_rag_reason": reason,
@@ -254,44 +252,45 @@ def time_rag(
 
     end_s, fc_s = wording.iso_days(end), wording.iso_days(reported_end)
     od_s, wd_s = wording.iso_days(ms.overdue_day), wording.iso_days(ms.worst_due)
-
-    def t(i: int) -> str:
-        return wording.days(tol[i])
+    # plain lists: indexing them per row is far cheaper than indexing numpy arrays
+    tol_s = wording.count_days(tol)
+    slip_l, slip_s = end_slip.tolist(), wording.count_days(np.abs(end_slip))
+    ms_l, ms_s = ms_slip.tolist(), wording.count_days(ms_slip)
+    pc_l = pc.tolist()
+    passed_end_l, passed_fc_l = passed_end.tolist(), passed_fc.tolist()
+    overdue_l = np.asarray(ms.worst_overdue, dtype=bool).tolist()
+    names = [wording.quoted(v) if v is not None else "" for v in ms.worst_name.tolist()]
 
     def end_text(i: int) -> str:
-        slip = end_slip[i]
-        if passed_end[i]:
+        slip = slip_l[i]
+        if passed_end_l[i]:
             return (
-                f"past its end date {end_s[i]} and {_pc(pc[i])} complete:"
-                f" at least {wording.days(slip)} late (tolerance {t(i)})"
+                f"past its end date {end_s[i]} and {_pc(pc_l[i])} complete:"
+                f" at least {slip_s[i]} late (tolerance {tol_s[i]})"
             )
-        if passed_fc[i]:
+        if passed_fc_l[i]:
             return (
-                f"forecast end {fc_s[i]} has passed and the project is {_pc(pc[i])} complete:"
-                f" at least {wording.days(slip)} late (tolerance {t(i)})"
+                f"forecast end {fc_s[i]} has passed and the project is {_pc(pc_l[i])} complete:"
+                f" at least {slip_s[i]} late (tolerance {tol_s[i]})"
             )
         if slip > 0:
             return (
-                f"forecast end {fc_s[i]} is {wording.days(slip)} after the planned end"
-                f" {end_s[i]} (tolerance {t(i)})"
+                f"forecast end {fc_s[i]} is {slip_s[i]} after the planned end"
+                f" {end_s[i]} (tolerance {tol_s[i]})"
             )
         if slip < 0:
-            return (
-                f"forecast end {fc_s[i]} is {wording.days(-slip)} before the planned end {end_s[i]}"
-            )
+            return f"forecast end {fc_s[i]} is {slip_s[i]} before the planned end {end_s[i]}"
         return f"forecast end {fc_s[i]} is on the planned end date"
 
     def ms_text(i: int) -> str:
-        slip = ms_slip[i]
-        name = wording.quoted(ms.worst_name[i])
-        if ms.worst_overdue[i]:
+        if overdue_l[i]:
             return (
-                f"key milestone {name} was due {wd_s[i]} and is not done:"
-                f" at least {wording.days(slip)} late (tolerance {t(i)})"
+                f"key milestone {names[i]} was due {wd_s[i]} and is not done:"
+                f" at least {ms_s[i]} late (tolerance {tol_s[i]})"
             )
-        if slip > 0:
-            return f"key milestone {name} slips {wording.days(slip)} (tolerance {t(i)})"
-        return f"key milestone {name} is on or ahead of baseline"
+        if ms_l[i] > 0:
+            return f"key milestone {names[i]} slips {ms_s[i]} (tolerance {tol_s[i]})"
+        return f"key milestone {names[i]} is on or ahead of baseline"
 
     reasons: list[np.ndarray] = []
     for mask, maker in (
@@ -303,7 +302,7 @@ def time_rag(
                 end_text(i)
                 + (
                     ""
-                    if passed_fc[i] or passed_end[i]
+                    if passed_fc_l[i] or passed_end_l[i]
                     else ": more than half of the tolerance used"
                 )
             ),
@@ -414,28 +413,39 @@ def overall(
     )
 
     # reasons: the components at the overall colour first, then the other non-green ones
-    cr, tr = cost["cost_rag_reason"], time["time_rag_reason"]
     reasons = np.empty(n, dtype=object)
-    rag_l, c_l, t_l = rag.tolist(), c.tolist(), t.tolist()
-    for i in range(n):
-        items = [(c_l[i], cr[i]), (t_l[i], tr[i])]
-        if crit_text[i]:
-            items.append((AMBER, crit_text[i]))
-        if gaps[i]:
-            items.insert(0, (GREY, gaps[i]))
-        lead = [txt for col, txt in items if col == rag_l[i] and txt]
-        rest = [txt for col, txt in items if col not in (rag_l[i], GREEN) and txt]
-        if rag_l[i] == GREY:
+    joined = np.empty(n, dtype=object)
+    rows = zip(
+        rag.tolist(),
+        c.tolist(),
+        cost["cost_rag_reason"].tolist(),
+        t.tolist(),
+        time["time_rag_reason"].tolist(),
+        crit_text.tolist(),
+        gaps.tolist(),
+        strict=True,
+    )
+    for i, (colour, c_col, c_txt, t_col, t_txt, i_txt, g_txt) in enumerate(rows):
+        items = [(c_col, c_txt), (t_col, t_txt)]
+        if i_txt:
+            items.append((AMBER, i_txt))
+        if g_txt:
+            items.insert(0, (GREY, g_txt))
+        lead = [txt for col, txt in items if col == colour and txt]
+        rest = [txt for col, txt in items if col not in (colour, GREEN) and txt]
+        if colour == GREY:
             rest += [txt for col, txt in items if col == GREEN and txt]
         reasons[i] = tuple(lead + rest)
+        joined[i] = "; ".join(reasons[i])
 
     level = reported_level(reported)
     level_arr = objects(level)
     watermelon = (rag == RED) & np.isin(level_arr, list(WATERMELON_LEVELS))
-    attention = np.where(
-        watermelon, 0, np.vectorize(ATTENTION.get, otypes=[np.int64])(rag) if n else 0
+    attention = np.select(
+        [watermelon, rag == RED, rag == AMBER, rag == GREY],
+        [ATTENTION["watermelon"], ATTENTION[RED], ATTENTION[AMBER], ATTENTION[GREY]],
+        ATTENTION[GREEN],
     )
-    joined = np.array(["; ".join(r) for r in reasons.tolist()], dtype=object) if n else reasons
     return {
         "rag": rag,
         "rag_reason": joined,

@@ -20,6 +20,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -107,8 +108,12 @@ def rollup_tables(
             ("manager", None),
         ):
             head[name] = np.append(head[name], np.array([extra], dtype=object))
-    prog_frame = _frame(rollup(projects, codes, n_groups, as_of), head)
-    port_frame = _frame(rollup(projects, np.zeros(len(projects), dtype=np.int64), 1, as_of), {})
+    # one pass for both: every project counts once for its programme, once for the portfolio
+    n = len(projects)
+    rows = np.r_[np.arange(n), np.arange(n)]
+    both = rollup(projects, np.r_[codes, np.full(n, n_groups)], n_groups + 1, as_of, rows=rows)
+    prog_frame = _frame({k: v[:n_groups] for k, v in both.items()}, head)
+    port_frame = _frame({k: v[n_groups:] for k, v in both.items()}, {})
     return prog_frame, port_frame
 
 
@@ -130,16 +135,26 @@ def _frame(values: dict[str, np.ndarray], head: dict[str, Any]) -> pd.DataFrame:
 
 
 def rollup(
-    projects: pd.DataFrame, codes: np.ndarray, n_groups: int, as_of: date
+    projects: pd.DataFrame,
+    codes: np.ndarray,
+    n_groups: int,
+    as_of: date,
+    *,
+    rows: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Roll the projects metrics up into ``n_groups`` groups given by ``codes`` (0..n-1)."""
+
+    def column(name: str, **kwargs: Any) -> np.ndarray:
+        values = projects[name].to_numpy(**kwargs)
+        return values if rows is None else values[rows]
+
     out: dict[str, np.ndarray] = {}
     reasons: dict[str, Reasons] = {}
     count = np.bincount(codes, minlength=n_groups).astype(np.float64)
     out["projects"] = count
     incomplete: list[list[str]] = [[] for _ in range(n_groups)]
     for col in SUMMED:
-        values = projects[col].to_numpy(dtype=np.float64, na_value=np.nan)
+        values = column(col, dtype=np.float64, na_value=np.nan)
         known = np.isfinite(values)
         total = np.bincount(codes[known], weights=values[known], minlength=n_groups)
         n_known = np.bincount(codes[known], minlength=n_groups)
@@ -205,9 +220,9 @@ def rollup(
     reasons["tcpi"] = r
 
     # run-out over the projects that are still running
-    open_ = ~projects["status"].eq("closed").fillna(False).to_numpy(dtype=bool)
-    ob = projects["bac"].to_numpy(dtype=np.float64, na_value=np.nan)
-    oa = projects["ac"].to_numpy(dtype=np.float64, na_value=np.nan)
+    open_ = column("status", dtype=object, na_value="") != "closed"
+    ob = column("bac", dtype=np.float64, na_value=np.nan)
+    oa = column("ac", dtype=np.float64, na_value=np.nan)
     ok = open_ & np.isfinite(ob) & np.isfinite(oa)
     remaining = np.bincount(codes[ok], weights=(ob - oa)[ok], minlength=n_groups)
     burn = out["burn_rate"]
@@ -223,16 +238,16 @@ def rollup(
     reasons["run_out_date"] = r
 
     for col in COUNTED:
-        values = projects[col].to_numpy(dtype=np.float64, na_value=0.0)
+        values = column(col, dtype=np.float64, na_value=0.0)
         out[col] = np.bincount(codes, weights=values, minlength=n_groups)
 
     # RAG: worst child, with counts
-    rag = projects["rag"].to_numpy(dtype=object, na_value=GREY)
+    rag = column("rag", dtype=object, na_value=GREY)
     for colour in (RED, AMBER, GREEN, GREY):
         out[f"n_{colour}"] = np.bincount(codes[rag == colour], minlength=n_groups).astype(
             np.float64
         )
-    wm = projects["watermelon"].to_numpy(dtype=bool)
+    wm = column("watermelon", dtype=bool)
     out["n_watermelon"] = np.bincount(codes[wm], minlength=n_groups).astype(np.float64)
     worst = np.where(
         out["n_red"] > 0,
@@ -240,7 +255,7 @@ def rollup(
         np.where(out["n_amber"] > 0, AMBER, np.where(out["n_green"] > 0, GREEN, GREY)),
     ).astype(object)
     out["rag"] = worst
-    out["rag_reason"] = _reasons(projects, codes, n_groups, worst, out)
+    out["rag_reason"] = _reasons(column, codes, n_groups, worst, out)
     out["incomplete"] = np.array(["; ".join(x) if x else None for x in incomplete], dtype=object)
     for name, r in reasons.items():
         out[f"{name}_na"] = r.array_for(out[name])
@@ -248,23 +263,24 @@ def rollup(
 
 
 def _reasons(
-    projects: pd.DataFrame,
+    column: Callable[..., np.ndarray],
     codes: np.ndarray,
     n_groups: int,
     worst: np.ndarray,
     out: dict[str, np.ndarray],
 ) -> np.ndarray:
     """'2 of 14 projects red (P-042, P-017), 3 amber, 8 green, 1 grey (not enough data)'."""
-    ids = objects(projects["project_id"])
-    rag = projects["rag"].to_numpy(dtype=object, na_value=GREY)
-    attention = projects["attention"].to_numpy(dtype=np.int64)
-    # the worst projects first: watermelons, then by attention, then id
-    order = np.lexsort((ids.astype(str), attention, codes))
+    rag = column("rag", dtype=object, na_value=GREY)
+    # name up to three projects of the worst colour: watermelons first, then by id
     named: list[list[str]] = [[] for _ in range(n_groups)]
-    for i in order.tolist():
-        g = codes[i]
-        if rag[i] == worst[g] and worst[g] in (RED, AMBER) and len(named[g]) < 3:
-            named[g].append(str(ids[i]))
+    cand = np.flatnonzero((rag == worst[codes]) & np.isin(worst[codes], [RED, AMBER]))
+    if len(cand):
+        ids = column("project_id", dtype=object, na_value="")[cand].tolist()
+        attention = column("attention", dtype=np.int64)[cand].tolist()
+        groups = codes[cand].tolist()
+        for g, _, ident in sorted(zip(groups, attention, ids, strict=True)):
+            if len(named[g]) < 3:
+                named[g].append(str(ident))
     texts = np.empty(n_groups, dtype=object)
     for g in range(n_groups):
         total = int(out["projects"][g])

@@ -47,6 +47,8 @@ def days(count: float) -> str:
 
 def quoted(name: object, limit: int = 60) -> str:
     """A data value inside a reason: cleaned of control characters, cut, in quotes."""
+    if isinstance(name, str) and len(name) <= limit and name.isprintable():
+        return f"'{name}'"  # the common case, without the cleaning machinery
     from pmo_tui.text import one_line
 
     return "'" + one_line(name, limit) + "'"
@@ -87,3 +89,47 @@ def count_days(counts: np.ndarray) -> list[str]:
     )[inverse]
     words[~ok] = "n/a"
     return list(words.tolist())
+
+
+def money_list(values: np.ndarray, currency: str = "€") -> list[str]:
+    """:func:`money` for a whole column (the magnitude decisions vectorised)."""
+    arr = np.asarray(values, dtype=np.float64)
+    mag = np.abs(arr)
+    ok = np.isfinite(arr)
+    unit = np.select([mag >= 1e9, mag >= 1e6, mag >= 1e4], [3, 2, 1], 0)
+    scaled = mag / np.array([1.0, 1e3, 1e6, 1e9])[unit]
+    prefix = currency if len(currency) <= 1 else f"{currency} "
+    out = []
+    for v, u, neg, k in zip(
+        scaled.tolist(), unit.tolist(), (arr < 0).tolist(), ok.tolist(), strict=True
+    ):
+        if not k:
+            out.append("n/a")
+            continue
+        sign = "-" if neg else ""
+        if u == 3:
+            out.append(f"{sign}{prefix}{v:.2f}bn")
+        elif u == 2:
+            out.append(f"{sign}{prefix}{v:.2f}M")
+        elif u == 1:
+            out.append(f"{sign}{prefix}{v:.1f}k")
+        elif v == round(v):
+            out.append(f"{sign}{prefix}{v:,.0f}")
+        else:
+            out.append(f"{sign}{prefix}{v:,.2f}")
+    return out
+
+
+def percent_list(fractions: np.ndarray) -> list[str]:
+    """:func:`percent` for a whole column (one decimal)."""
+    return [f"{v * 100:.1f}%" for v in np.asarray(fractions, dtype=np.float64).tolist()]
+
+
+def tolerance_list(fractions: np.ndarray) -> list[str]:
+    """:func:`tolerance_percent` for a whole column; each distinct tolerance worded once."""
+    arr = np.asarray(fractions, dtype=np.float64)
+    if not len(arr):
+        return []
+    uniq, inverse = np.unique(arr, return_inverse=True)
+    words = np.array([tolerance_percent(v) for v in uniq.tolist()], dtype=object)
+    return list(words[inverse].tolist())
