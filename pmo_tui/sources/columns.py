@@ -188,7 +188,6 @@ def resolve(
                 table=table,
                 rule="unknown-column",
                 severity=Severity.WARNING,
-                column=unused[0],
                 message=f"column(s) {listed}{more} are not part of {table} and are ignored",
             )
         )

@@ -26,7 +26,8 @@ Kind = Literal["csv", "zip", "cfb", "xml", "binary", "empty"]
 ZIP_MAGIC = b"PK\x03\x04"
 ZIP_EMPTY = b"PK\x05\x06"
 CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_TEXT_CONTROL = bytes(sorted(set(range(32)) - {9, 10, 12, 13}))
+#: control bytes that no text export holds; ESC and BEL are left out (hostile but text)
+_TEXT_CONTROL = bytes(sorted(set(range(32)) - {7, 9, 10, 12, 13, 27}))
 
 
 def kind_of(data: bytes) -> Kind:
@@ -48,14 +49,11 @@ def kind_of(data: bytes) -> Kind:
 
 
 def looks_binary(sample: bytes) -> bool:
-    """Many NULs or control bytes: not a text export."""
+    """More than 5% NULs or other control bytes (at least two): not a text export."""
     if not sample:
         return False
-    nuls = sample.count(0)
-    if nuls > max(2, len(sample) // 100):
-        return True
     controls = len(sample) - len(sample.translate(None, _TEXT_CONTROL))
-    return controls > max(2, len(sample) // 20)
+    return controls > max(1, len(sample) // 20)
 
 
 @dataclass(frozen=True)
