@@ -19,24 +19,15 @@ officer. :func:`is_ignored` names the lock and temp files that are not data.
 from __future__ import annotations
 
 import os
-import re
 import stat
 from pathlib import Path
 
-#: Excel ``~$Budget.xlsx``, LibreOffice ``.~lock.Budget.xlsx#``, ``*.tmp``,
-#: editor backups ``x~``, and Excel's extensionless temp names (``A1B2C3D4``).
-_EXCEL_TEMP = re.compile(r"^[0-9A-F]{8}$")
-_TEMP_SUFFIXES = (".tmp", ".temp", ".swp", ".swx", ".part", ".crdownload", ".partial")
+from pmo_tui.sources.tempfiles import is_ignored as _is_ignored
 
-
-def is_ignored(name: str) -> bool:
-    """Whether a file name is a lock, temp or hidden file rather than data."""
-    if not name or name.startswith((".", "~$", "~")):
-        return True  # dotfiles (incl. .~lock.x#, .pmo-tui/), ~$ lock files, ~ temp files
-    lowered = name.lower()
-    if lowered.endswith(_TEMP_SUFFIXES) or name.endswith(("~", "#")):
-        return True
-    return bool(_EXCEL_TEMP.match(name))
+# One definition of "not data" for the loader and the watcher (watch.py uses it too):
+# lock files (~$x.xlsx, .~lock.x#), temp and backup files, dotfiles, Excel's
+# extensionless 8-hex-digit save files, and names that are not valid UTF-8.
+is_ignored = _is_ignored
 
 
 class Refused(Exception):
