@@ -7,6 +7,7 @@ and names, so a typo costs one retry, not a hunt through the export.
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -57,7 +58,10 @@ def parse_scope(text: str) -> Scope:
 
 
 def resolve_scope(scope: Scope, metrics: Metrics) -> Scope:
-    """The scope with its id exactly as in the data; ScopeError naming close matches."""
+    """The scope with its id exactly as in the data; ScopeError naming close matches.
+
+    The id matches exactly, else case-insensitively, else a unique full name matches.
+    """
     if scope.level == "portfolio" or scope.key is None:
         return scope
     if scope.level == "programme":
@@ -72,7 +76,21 @@ def resolve_scope(scope: Scope, metrics: Metrics) -> Scope:
     folded = {v.casefold(): v for v in id_list}
     if key.casefold() in folded:
         return Scope(scope.level, folded[key.casefold()])
+    # a unique name, written out in full, is as good as the id
+    named = [
+        i
+        for i, n in zip(id_list, names.tolist(), strict=True)
+        if isinstance(n, str) and n.strip().casefold() == key.strip().casefold()
+    ]
+    if len(named) == 1:
+        return Scope(scope.level, named[0])
     raise ScopeError(_unknown(scope.level, key, ids, names))
+
+
+def _loose(ident: str) -> str:
+    """An id without case, separators or leading zeros in its numbers."""
+    text = re.sub(r"[\s_.\-/]+", "", ident.casefold())
+    return re.sub(r"\d+", lambda m: str(int(m.group(0))), text)
 
 
 def _unknown(level: str, key: str, ids: pd.Series, names: pd.Series) -> str:
@@ -83,18 +101,19 @@ def _unknown(level: str, key: str, ids: pd.Series, names: pd.Series) -> str:
     by_id = {i.casefold(): (i, n) for i, n in pairs}
     by_name = {n.casefold(): (i, n) for i, n in pairs if n}
     want = key.casefold()
-    hits: list[tuple[str, str]] = []
+    # the same id up to zero padding, separators and case first: P-001 -> P-0001
+    hits: list[tuple[str, str]] = [pair for pair in pairs if _loose(pair[0]) == _loose(key)]
+    # then names that contain the text ("Energie" -> "Energietransitie & Duurzaamheid")
+    for low, pair in by_name.items():
+        if want and want in low and pair not in hits:
+            hits.append(pair)
+    # then look-alike ids and names
     for found in difflib.get_close_matches(want, list(by_id), n=3, cutoff=0.5):
-        hits.append(by_id[found])
+        if by_id[found] not in hits:
+            hits.append(by_id[found])
     for found in difflib.get_close_matches(want, list(by_name), n=3, cutoff=0.5):
         if by_name[found] not in hits:
             hits.append(by_name[found])
-    # a name that contains the text is a good hint too ("Data" -> "Data platform")
-    for low, pair in by_name.items():
-        if len(hits) >= 3:
-            break
-        if want and want in low and pair not in hits:
-            hits.append(pair)
     base = f"unknown {level} {one_line(key, 40)!r} in --scope"
     if not hits:
         return (
