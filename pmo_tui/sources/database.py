@@ -200,7 +200,7 @@ class DatabaseSource:
             rows, problems = conform_rows(table, frame, origin(table))
             if table in LINE_TABLES:
                 before = len(rows)
-                rows = to_grain(table, rows)
+                rows = to_grain(table, rows, sort=table in raw.aggregated)
                 lines = raw.lines.get(table, before)
                 self._aggregate[table] = (
                     bool(rows.shape[0]) and lines / rows.shape[0] >= AGGREGATE_RATIO

@@ -41,7 +41,7 @@ KEEPALIVES = {
     "keepalives_count": 3,
 }
 #: after a notification, keep collecting for this long before yielding one Change
-GATHER = 0.02
+GATHER = 0.005
 
 
 def parse_payload(payload: str) -> tuple[str | None, tuple[str, ...]]:

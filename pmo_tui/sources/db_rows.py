@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from pmo_tui.model import KEYS, SCHEMAS, Column, empty_frame
 from pmo_tui.problems import Problem, Severity, clip
@@ -124,8 +126,7 @@ def _dates(col: Column, raw: pd.Series) -> _Column:
         bad = np.zeros(len(raw), dtype=bool)
     else:
         text = _text(raw)
-        parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
-        values = parsed.astype("datetime64[s]")
+        values = _parse_iso(text)
         bad = (text.notna() & values.isna()).to_numpy()
     if col.kind == "month":
         values = pd.Series(
@@ -133,6 +134,22 @@ def _dates(col: Column, raw: pd.Series) -> _Column:
         )
     what = "a month" if col.kind == "month" else "a date"
     return _Column(values, bad, lambda v: f"{col.name} {clip(v, 40)!r} is not {what} (YYYY-MM-DD)")
+
+
+def _parse_iso(text: pd.Series) -> pd.Series:
+    """ISO dates as datetime64[s]: each distinct text parsed once (a cost table holds a
+    few dozen months in half a million rows); unparsable texts become NaT."""
+    array = pa.array(text, from_pandas=True)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    encoded = pc.dictionary_encode(array)
+    distinct = encoded.dictionary
+    parsed = pc.strptime(distinct, format="%Y-%m-%d", unit="s", error_is_null=True)
+    if parsed.null_count > distinct.null_count:  # other ISO forms: 2026-03-01 00:00:00, ...
+        slow = pd.to_datetime(pd.Series(distinct.to_pandas()), format="ISO8601", errors="coerce")
+        parsed = pa.array(slow.astype("datetime64[s]"), type=pa.timestamp("s"), from_pandas=True)
+    values = pc.take(parsed, encoded.indices).to_numpy(zero_copy_only=False)
+    return pd.Series(values.astype("datetime64[s]"), index=text.index)
 
 
 def _numbers(col: Column, raw: pd.Series) -> _Column:
@@ -360,12 +377,16 @@ def _duplicates(
     )
 
 
-def to_grain(table: str, frame: pd.DataFrame) -> pd.DataFrame:
-    """Cost/plan lines summed per project, month (and category), sorted: the grain the
-    metrics use. Other tables pass through."""
+def to_grain(table: str, frame: pd.DataFrame, *, sort: bool = False) -> pd.DataFrame:
+    """Cost/plan lines summed per project, month (and category): the grain the metrics
+    use. Lines already at the grain (exports usually are) pass through unchanged, in the
+    database's (stable) order, unless ``sort`` (rows from a hash aggregate come in an
+    arbitrary order, which would look like a change). Other tables pass through."""
     grain = LINE_TABLES.get(table)
     if grain is None or frame.empty:
         return frame
     cols = [c for c in grain if c in frame.columns]
+    if not sort and not frame.duplicated(cols).any():
+        return frame
     summed = frame.groupby(cols, sort=True, dropna=False, observed=True)["amount"].sum(min_count=1)
     return summed.reset_index()

@@ -63,8 +63,9 @@ class WatchSettings:
     step_ms: int = 10
     #: ... or at the latest after this many ms of continuous events
     debounce_ms: int = 300
-    #: a changed file must be unchanged for this long (two stats) before it is read
-    settle: float = 0.05
+    #: a changed file must be unchanged for this long (two stats) before it is read;
+    #: watchfiles has already seen it quiet for step_ms, so the quiet time is >= 50 ms
+    settle: float = 0.04
     #: quiet time required for a file that does not look complete yet
     incomplete_quiet: float = 0.5
     #: a vanished file is reported only after it stayed missing this long
