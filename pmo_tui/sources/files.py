@@ -105,19 +105,21 @@ def read_bytes(folder_real: Path, path: Path, size_cap: int, *, peek: int | None
             )
         if peek is not None:
             return os.read(fd, peek)
-        chunks: list[bytes] = []
-        total = 0
-        while True:
+        # one read of the expected size plus a byte (to notice growth); loop on short reads
+        want = min(opened.st_size, size_cap) + 1
+        chunks = [os.read(fd, want)]
+        total = len(chunks[0])
+        while chunks[-1] and total <= size_cap:
             chunk = os.read(fd, min(1 << 22, size_cap + 1 - total))
             if not chunk:
                 break
             chunks.append(chunk)
             total += len(chunk)
-            if total > size_cap:
-                raise Refused(
-                    "too-large", f"grew past the size cap of {_mb(size_cap)} while being read"
-                )
-        return b"".join(chunks)
+        if total > size_cap:
+            raise Refused(
+                "too-large", f"grew past the size cap of {_mb(size_cap)} while being read"
+            )
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
     except OSError as exc:
         raise Refused("unreadable-file", f"cannot read the file: {exc.strerror}") from None
     finally:

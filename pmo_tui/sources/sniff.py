@@ -148,7 +148,7 @@ def _logical_lines(text: str, limit: int) -> list[str]:
     lines: list[str] = []
     current: list[str] = []
     quotes = 0
-    for line in text[: 1 << 20].splitlines():
+    for line in text[: 1 << 18].splitlines():
         current.append(line)
         quotes += line.count('"')
         if quotes % 2 == 0:
