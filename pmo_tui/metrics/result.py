@@ -141,7 +141,11 @@ class Metrics:
         frame = pd.DataFrame(
             {
                 "period": mine["period"].to_numpy(),
-                "category": mine["category"].fillna("(uncategorised)").to_numpy(dtype=object),
+                # a category may not pose as one of the frame's own columns
+                "category": mine["category"]
+                .fillna("(uncategorised)")
+                .map(lambda c: f"{c} (category)" if c in ("period", "total") else c)
+                .to_numpy(dtype=object),
                 "cents": cents,
             }
         )

@@ -136,8 +136,24 @@ def build_report_data(
         metrics.s_curve(scope.level, scope.key) if len(projects) else _empty_curve()
     )
     if scope.level == "project" and scope.key is not None:
-        data["costs_by_month"] = records(metrics.costs_by_month(scope.key))
+        data["costs_by_month"] = _costs_by_month(metrics.costs_by_month(scope.key))
     return data
+
+
+def _costs_by_month(frame: pd.DataFrame) -> list[Record]:
+    """One record per month: ``period``, ``total`` and ``categories`` (name -> amount)."""
+    categories = [c for c in frame.columns if c not in ("period", "total")]
+    periods = _column(frame["period"], "period")
+    totals = _column(frame["total"], "total")
+    values = {c: _column(frame[c], "total") for c in categories}
+    return [
+        {
+            "period": periods[i],
+            "total": totals[i],
+            "categories": {str(c): values[c][i] for c in categories},
+        }
+        for i in range(len(frame))
+    ]
 
 
 def _empty_curve() -> pd.DataFrame:
