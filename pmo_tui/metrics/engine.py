@@ -159,7 +159,7 @@ class MetricsEngine:
             cache.value = make()
             cache.key = key
             done.add(name)
-        return cache.value  # type: ignore[no-any-return]
+        return cache.value
 
 
 def compute(portfolio: Portfolio, *, as_of: date, config: Config) -> Metrics:
