@@ -329,3 +329,4 @@ def test_check_finishes_in_seconds_on_a_folder_of_every_hostile_file(tmp_path: P
         assert name in out
     assert "Traceback" not in done.stderr.decode(errors="replace")
     assert "~$projects.xlsx" not in out
+    assert "proj\\udcffects.csv" in out and "not valid UTF-8" in out

@@ -69,6 +69,14 @@ class Layout:
         return tuple((str(p.path), p.sheet, p.kind) for p in self.parts.get(table, []))
 
 
+def _undecodable(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def _stat_key(path: Path) -> tuple[int, int] | None:
     try:
         info = path.stat()
@@ -224,6 +232,16 @@ class FolderSource:
 
         for entry in entries:
             name = entry.name
+            if _undecodable(name) and Path(name).suffix.lower() in DATA_SUFFIXES:
+                layout.problems.append(
+                    Problem(
+                        file=name.encode("utf-8", "backslashreplace").decode("utf-8"),
+                        rule="unknown-file",
+                        severity=Severity.WARNING,
+                        message="has a name that is not valid UTF-8 and is ignored; rename it",
+                    )
+                )
+                continue
             if (
                 is_ignored(name)
                 or name == CONFIG_NAME
