@@ -95,7 +95,7 @@ def test_values_exact_prefix_and_blank(tmp_path: Path) -> None:
         tmp_path,
         "pmo-tui.toml",
         """
-[values.projects.status]
+[values.projects.Status]
 pipeline = "on hold"
 "in afwachting" = "on hold"
 
@@ -217,3 +217,26 @@ def test_read_table_raises_when_nothing_can_be_read(tmp_path: Path) -> None:
         assert exc.problems[0].rule == "missing-column"
     else:
         raise AssertionError("a file without the required columns must not load")
+
+
+def test_config_keys_are_case_insensitive_and_typos_are_reported(tmp_path: Path) -> None:
+    write(tmp_path, "projects.csv", "project_id,name,budget\nP1,A,1\n")
+    write(tmp_path, "issues.csv", "issue_id,title\nI1,x\n")
+    write(
+        tmp_path,
+        "pmo-tui.toml",
+        """
+[constants.issues]
+"Project ID" = "P1"
+projct = "typo"
+
+[values.issues.statuss]
+x = "open"
+""",
+    )
+    portfolio = load(tmp_path)
+    assert portfolio["issues"]["project_id"].tolist() == ["P1"]
+    warnings = [p.message for p in portfolio.problems if p.rule == "config"]
+    assert len(warnings) == 2
+    assert any("'projct'" in m for m in warnings) and any("statuss" in m for m in warnings)
+    assert portfolio.errors == ()

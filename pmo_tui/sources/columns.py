@@ -65,7 +65,25 @@ def resolve(
     result = Resolution()
     normed = [norm(h) for h in headers]
     bare = [without_unit(n) for n in normed]
-    constants = options.constants.get(table, {})
+    known = {c.name for c in SCHEMAS[table]}
+    constants: dict[str, str] = {}
+    for key, value in options.constants.get(table, {}).items():
+        name = norm(key).replace(" ", "_")
+        if name in known:
+            constants[name] = value
+        else:
+            result.problems.append(
+                Problem(
+                    file=file,
+                    table=table,
+                    rule="config",
+                    severity=Severity.WARNING,
+                    message=(
+                        f"[constants.{table}] sets {key!r}, which is not a column of {table} "
+                        f"({', '.join(sorted(known))}); ignored"
+                    ),
+                )
+            )
     configured = options.columns.get(table, {})
     used: set[int] = set()
 

@@ -177,6 +177,17 @@ def convert(
         )
 
     # 1. the cells of each canonical column, after constants and value mappings
+    value_maps = {aliases.norm(c): m for c, m in options.values.get(table, {}).items()}
+    for unknown in sorted(set(value_maps) - {aliases.norm(c) for c in schema}):
+        problems.append(
+            Problem(
+                file=file,
+                table=table,
+                rule="config",
+                severity=Severity.WARNING,
+                message=f"[values.{table}.{unknown}] names no column of {table}; ignored",
+            )
+        )
     cells: dict[str, Cells] = {}
     headers: dict[str, str] = {}
     origins: dict[str, np.ndarray] = {}  # coalesced columns: physical column per row
@@ -191,7 +202,7 @@ def convert(
                 origins[name] = origin
         else:
             continue
-        mapping = options.values.get(table, {}).get(name)
+        mapping = value_maps.get(aliases.norm(name))
         if mapping:
             cells[name] = map_values(cells[name], mapping)
 
