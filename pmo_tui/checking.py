@@ -34,6 +34,8 @@ file content cannot send escape sequences to the terminal.
 from __future__ import annotations
 
 import json
+import os
+import sys
 from collections import defaultdict
 from typing import Any, TextIO
 
@@ -175,10 +177,18 @@ def run_check(options: Options, *, as_json: bool, out: TextIO) -> int:
     config_path = getattr(source, "config_path", None)
     config = str(config_path) if config_path else (source.config.path or None)
     result = report(portfolio, config=config)
-    if as_json:
-        # ASCII escapes keep hostile bytes (and undecodable file names) out of the terminal
-        json.dump(result, out, indent=2, ensure_ascii=True, default=str)
-        out.write("\n")
-    else:
-        write_text(result, out)
+    try:
+        if as_json:
+            # ASCII escapes keep hostile bytes (and undecodable file names) out of the terminal
+            json.dump(result, out, indent=2, ensure_ascii=True, default=str)
+            out.write("\n")
+        else:
+            write_text(result, out)
+        out.flush()
+    except BrokenPipeError:
+        # `pmo-tui check DIR | head`: the reader left; that is not an error of the data
+        if out is sys.stdout:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
     return int(result["exit_code"])
