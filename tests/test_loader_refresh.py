@@ -211,3 +211,13 @@ def test_missing_projects_table_is_reported(tmp_path: Path) -> None:
     (tmp_path / "costs.csv").write_text(COSTS, encoding="utf-8")
     portfolio = FolderSource(tmp_path).load()
     assert "missing-table" in [p.rule for p in portfolio.source_problems]
+
+
+def test_tables_for_accepts_relative_and_absolute_paths(folder: Path, monkeypatch) -> None:
+    monkeypatch.chdir(folder.parent)
+    source = FolderSource(Path(folder.name))
+    source.load()
+    assert source.tables_for([folder / "costs.csv"]) == {"costs"}
+    assert source.tables_for([Path(folder.name) / "costs.csv"]) == {"costs"}
+    assert source.tables_for([str(folder / "projects.csv")]) == {"projects"}
+    assert source.tables_for([folder / "pmo-tui.toml"]) == frozenset(TABLES)

@@ -69,6 +69,11 @@ class Layout:
         return tuple((str(p.path), p.sheet, p.kind) for p in self.parts.get(table, []))
 
 
+def _absolute(path: Path) -> Path:
+    """An absolute, normalised path (symlinks not resolved: the watcher reports names)."""
+    return Path(os.path.abspath(path))
+
+
 def _undecodable(name: str) -> bool:
     try:
         name.encode("utf-8")
@@ -142,11 +147,13 @@ class FolderSource:
         """The tables that the changed ``paths`` feed (all of them for the config)."""
         out: set[str] = set()
         known = self._layout.feeds
+        folder = _absolute(self.folder)
+        config = _absolute(self._config_path) if self._config_path else None
         for raw in paths:
-            path = Path(raw)
-            if path == self.folder or (self._config_path and path == self._config_path):
+            path = _absolute(Path(raw))
+            if path in (folder, config):
                 return frozenset(TABLES)
-            if path.name == CONFIG_NAME and path.parent == self.folder:
+            if path.name == CONFIG_NAME and path.parent == folder:
                 return frozenset(TABLES)
             if is_ignored(path.name):
                 continue
@@ -156,7 +163,7 @@ class FolderSource:
             suffix = path.suffix.lower()
             if suffix not in DATA_SUFFIXES:
                 continue
-            configured = {t for t, f in self.options.files.items() if (self.folder / f) == path}
+            configured = {t for t, f in self.options.files.items() if _absolute(folder / f) == path}
             table = table_for_name(path.stem)
             if configured:
                 out |= configured
@@ -346,7 +353,7 @@ class FolderSource:
             )
         for table, parts in layout.parts.items():
             for part in parts:
-                layout.feeds.setdefault(part.path, set()).add(table)
+                layout.feeds.setdefault(_absolute(part.path), set()).add(table)
         self._layout = layout
         return layout
 
