@@ -71,7 +71,7 @@ class Layout:
 
 def _absolute(path: Path) -> Path:
     """An absolute, normalised path (symlinks not resolved: the watcher reports names)."""
-    return Path(os.path.abspath(path))
+    return Path(os.path.abspath(path))  # noqa: PTH100 - resolve() would follow symlinks
 
 
 def _undecodable(name: str) -> bool:
