@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from pmo_tui.metrics.dates import months
+from pmo_tui.metrics.lookup import positions
 
 #: a cube never spans more than this many months (a stray year-1900 cell must
 #: not allocate a century of columns); lines outside are clamped to the ends
@@ -83,7 +84,7 @@ class MonthlyCube:
     # -- reading -------------------------------------------------------------
     def rows_for(self, project_ids: pd.Index | pd.Series) -> np.ndarray:
         """Row of each project in the cube, -1 when it has no lines."""
-        return np.asarray(self.keys.get_indexer(pd.Index(project_ids, dtype="str")), dtype=np.int64)
+        return positions(project_ids, self.keys)
 
     def window(self, first: int, count: int, rows: np.ndarray) -> np.ndarray:
         """Monthly cents for ``rows`` (-1 gives zeros) over months ``first .. first+count-1``."""

@@ -20,7 +20,8 @@ import pandas as pd
 
 from pmo_tui.metrics import dates
 from pmo_tui.metrics.groups import gather_text, pick_per_group
-from pmo_tui.metrics.na import Reasons, frame_of, objects, pick, text
+from pmo_tui.metrics.lookup import positions
+from pmo_tui.metrics.na import Reasons, frame_of, objects, pick, text, whole
 from pmo_tui.model import SEVERITY_LABELS
 
 CRITICAL = 4
@@ -59,8 +60,7 @@ def issue_stage(issues: pd.DataFrame, projects: pd.DataFrame, as_of: date) -> Is
     """
     n, p = len(issues), len(projects)
     today = float(dates.day_number(as_of))
-    index = pd.Index(projects["project_id"], dtype="str")
-    prow = np.asarray(index.get_indexer(pd.Index(issues["project_id"], dtype="str")))
+    prow = positions(issues["project_id"], projects["project_id"])
     known = prow >= 0
 
     is_open = (~issues["status"].isin(["closed"])).to_numpy(dtype=bool)
@@ -99,10 +99,10 @@ def issue_stage(issues: pd.DataFrame, projects: pd.DataFrame, as_of: date) -> Is
             "owner": frame["owner"],
             "raised_date": frame["raised_date"],
             "due_date": frame["due_date"],
-            "age_days": pd.Series(age).round().astype("Int64"),
+            "age_days": whole(age),
             "age_days_na": text(age_r.array_for(age)),
             "overdue": overdue,
-            "days_overdue": pd.Series(days_overdue).round().astype("Int64"),
+            "days_overdue": whole(days_overdue),
             "days_overdue_na": text(over_r.array_for(days_overdue)),
             "description": frame["description"],
         }

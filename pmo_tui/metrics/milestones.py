@@ -33,7 +33,8 @@ import pandas as pd
 
 from pmo_tui.metrics import dates, wording
 from pmo_tui.metrics.groups import gather, gather_text, pick_per_group
-from pmo_tui.metrics.na import Reasons, frame_of, objects, pick, text
+from pmo_tui.metrics.lookup import positions
+from pmo_tui.metrics.na import Reasons, frame_of, objects, pick, text, whole
 
 DONE, ON_TRACK, AT_RISK, LATE, MISSING = "done", "on track", "at risk", "late", "missing data"
 STATUSES = (DONE, ON_TRACK, AT_RISK, LATE, MISSING)
@@ -107,8 +108,7 @@ def milestone_stage(
     n = len(milestones)
     p = len(projects)
     today = float(dates.day_number(as_of))
-    proj_index = pd.Index(projects["project_id"], dtype="str")
-    prow = np.asarray(proj_index.get_indexer(pd.Index(milestones["project_id"], dtype="str")))
+    prow = positions(milestones["project_id"], projects["project_id"])
     known = prow >= 0
 
     closed_p = projects["status"].eq("closed").fillna(False).to_numpy(dtype=bool)
@@ -222,16 +222,16 @@ def milestone_stage(
             "forecast_date": milestones["forecast_date"].reset_index(drop=True),
             "actual_date": milestones["actual_date"].reset_index(drop=True),
             "due_date": dates.to_dates(np.where(has_a, act, due)),
-            "slip_days": _int(slip),
+            "slip_days": whole(slip),
             "slip_days_na": text(slip_r.array_for(slip)),
             "status": text(status),
             "status_reason": text(reason),
-            "days_until_due": _int(until),
+            "days_until_due": whole(until),
             "days_until_due_na": text(until_r.array_for(until)),
             "upcoming": upcoming,
             "overdue": overdue,
-            "rag_slip_days": _int(rag_slip),
-            "tol_time_days": _int(tol),
+            "rag_slip_days": whole(rag_slip),
+            "tol_time_days": whole(tol),
         }
     )
 
@@ -264,8 +264,3 @@ def milestone_stage(
         next_status=gather(status, nxt),
     )
     return MilestoneStage(frame, summary)
-
-
-def _int(values: np.ndarray) -> pd.Series:
-    """Whole days as a nullable integer column (NaN -> NA)."""
-    return pd.Series(values, dtype="float64").round().astype("Int64")

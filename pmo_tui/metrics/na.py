@@ -26,8 +26,9 @@ NONE = np.array(None, dtype=object)
 
 
 def is_none(values: np.ndarray) -> np.ndarray:
-    """Elementwise "is missing" for an object array of texts and None."""
-    return np.asarray(pd.isna(values), dtype=bool)
+    """Elementwise ``is None`` for an object array of texts and None."""
+    arr = np.asarray(values, dtype=object)
+    return np.asarray(np.equal(arr, NONE), dtype=bool)
 
 
 def objects(column: pd.Series) -> np.ndarray:
@@ -133,7 +134,7 @@ def pick(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
 def text(values: np.ndarray) -> pd.Series:
     """A derived text column: object dtype holding str or None (no string-dtype inference,
     which costs more than computing the column)."""
-    return pd.Series(values, dtype=object)
+    return pd.Series(values, dtype=object, copy=False)
 
 
 def frame_of(columns: dict[str, Any]) -> pd.DataFrame:
@@ -151,3 +152,11 @@ def frame_of(columns: dict[str, Any]) -> pd.DataFrame:
             if value.dtype == object:  # keep object: inferring a string dtype costs more
                 ready[name] = pd.Series(value, dtype=object, copy=False)
     return pd.DataFrame(ready, copy=False)
+
+
+def whole(values: np.ndarray) -> pd.Series:
+    """Whole numbers (days, counts) as a nullable ``Int64`` column: NaN becomes NA."""
+    arr = np.asarray(values, dtype=np.float64)
+    missing = ~np.isfinite(arr)
+    ints = np.where(missing, 0.0, np.rint(arr)).astype(np.int64)
+    return pd.Series(pd.arrays.IntegerArray(ints, missing), copy=False)

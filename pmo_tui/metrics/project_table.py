@@ -20,8 +20,9 @@ from pmo_tui.metrics import rag as rag_mod
 from pmo_tui.metrics.cube import MonthlyCube
 from pmo_tui.metrics.evm import earned_value
 from pmo_tui.metrics.issues import IssueSummary
+from pmo_tui.metrics.lookup import positions
 from pmo_tui.metrics.milestones import MilestoneSummary
-from pmo_tui.metrics.na import NONE, Reasons, frame_of, is_none, objects, pick
+from pmo_tui.metrics.na import NONE, Reasons, frame_of, is_none, objects, pick, whole
 from pmo_tui.metrics.tolerance import ProjectTolerances
 
 
@@ -83,8 +84,7 @@ def project_table(
         cost=cost_rag, time=time_rag, issues=iss, reported=projects["reported_rag"], gaps=gaps
     )
 
-    prog_index = pd.Index(programmes["programme_id"], dtype="str")
-    prow = np.asarray(prog_index.get_indexer(pd.Index(projects["programme_id"], dtype="str")))
+    prow = positions(projects["programme_id"], programmes["programme_id"])
 
     cols: dict[str, Any] = {}
     source = projects.reset_index(drop=True)
@@ -96,7 +96,7 @@ def project_table(
         cols[c] = source[c]
     cols["tol_cost"] = tol.cost
     cols["tol_cost_level"] = tol.cost_level
-    cols["tol_time_days"] = _int(tol.time_days)
+    cols["tol_time_days"] = whole(tol.time_days)
     cols["tol_time_level"] = tol.time_level
 
     def figure(name: str, values: np.ndarray, reasons: Reasons) -> None:
@@ -142,11 +142,11 @@ def project_table(
     figure("pct_budget_spent", ev_["pct_budget_spent"], evm.reasons["pct_budget_spent"])
     figure("pct_time_elapsed", ev_["pct_time_elapsed"], evm.reasons["pct_time_elapsed"])
     figure("burn_rate", brn.values["burn_rate"], brn.reasons["burn_rate"])
-    cols["burn_months"] = _int(brn.values["burn_months"])
+    cols["burn_months"] = whole(brn.values["burn_months"])
     cols["run_out_date"] = dates.to_dates(brn.values["run_out_date"])
     cols["run_out_date_na"] = brn.reasons["run_out_date"].array_for(brn.values["run_out_date"])
     margin = brn.values["run_out_margin_days"]
-    cols["run_out_margin_days"] = _int(margin)
+    cols["run_out_margin_days"] = whole(margin)
     cols["run_out_margin_days_na"] = brn.reasons["run_out_margin_days"].array_for(margin)
 
     cols["forecast_end_date"] = source["forecast_end_date"]
@@ -156,7 +156,7 @@ def project_table(
         ev_["computed_end_date"]
     )
     end_slip = time_rag["end_slip_days"]
-    cols["end_slip_days"] = _int(end_slip)
+    cols["end_slip_days"] = whole(end_slip)
     slip_r = Reasons(n)
     slip_r.add(~np.isfinite(ev_["_end"]), "no planned end date")
     slip_r.add(closed | (pc >= 100), "complete and no forecast_end_date reported")
@@ -165,7 +165,7 @@ def project_table(
     )
     cols["end_slip_days_na"] = slip_r.array_for(end_slip)
     key_slip = time_rag["max_key_slip_days"]
-    cols["max_key_slip_days"] = _int(key_slip)
+    cols["max_key_slip_days"] = whole(key_slip)
     cols["max_key_slip_days_na"] = _const_reason(key_slip, "no open key milestone with a forecast")
     cols["max_key_slip_milestone"] = ms.worst_name
     cols["time_tolerance_used"] = time_rag["time_tolerance_used"]
@@ -195,10 +195,6 @@ def project_table(
     cols["next_milestone_date"] = dates.to_dates(ms.next_date)
     cols["next_milestone_status"] = ms.next_status
     return frame_of(cols)
-
-
-def _int(values: np.ndarray) -> pd.Series:
-    return pd.Series(np.asarray(values, dtype=np.float64)).round().astype("Int64")
 
 
 def _const_reason(values: np.ndarray, text: str) -> np.ndarray:

@@ -415,22 +415,20 @@ def overall(
     # reasons: the components at the overall colour first, then the other non-green ones
     reasons = np.empty(n, dtype=object)
     joined = np.empty(n, dtype=object)
-    rows = zip(
-        rag.tolist(),
-        c.tolist(),
-        cost["cost_rag_reason"].tolist(),
-        t.tolist(),
-        time["time_rag_reason"].tolist(),
-        crit_text.tolist(),
-        gaps.tolist(),
-        strict=True,
-    )
-    for i, (colour, c_col, c_txt, t_col, t_txt, i_txt, g_txt) in enumerate(rows):
-        items = [(c_col, c_txt), (t_col, t_txt)]
-        if i_txt:
-            items.append((AMBER, i_txt))
-        if g_txt:
-            items.insert(0, (GREY, g_txt))
+    c_txt, t_txt = cost["cost_rag_reason"].tolist(), time["time_rag_reason"].tolist()
+    plain = rag == GREEN  # the common case: both measures green, nothing else to say
+    for i in np.flatnonzero(plain).tolist():
+        reasons[i] = (c_txt[i], t_txt[i])
+        joined[i] = f"{c_txt[i]}; {t_txt[i]}"
+    rag_l, c_l, t_l = rag.tolist(), c.tolist(), t.tolist()
+    i_l, g_l = crit_text.tolist(), gaps.tolist()
+    for i in np.flatnonzero(~plain).tolist():
+        colour = rag_l[i]
+        items = [(c_l[i], c_txt[i]), (t_l[i], t_txt[i])]
+        if i_l[i]:
+            items.append((AMBER, i_l[i]))
+        if g_l[i]:
+            items.insert(0, (GREY, g_l[i]))
         lead = [txt for col, txt in items if col == colour and txt]
         rest = [txt for col, txt in items if col not in (colour, GREEN) and txt]
         if colour == GREY:

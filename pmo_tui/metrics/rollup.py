@@ -29,6 +29,7 @@ import pandas as pd
 
 from pmo_tui.metrics import dates
 from pmo_tui.metrics.evm import MAX_FORECAST_DAYS
+from pmo_tui.metrics.lookup import positions
 from pmo_tui.metrics.na import Reasons, divide, frame_of, objects
 from pmo_tui.metrics.rag import AMBER, GREEN, GREY, RED
 
@@ -92,7 +93,7 @@ def rollup_tables(
     """The programmes table (one row per programme, plus ``(no programme)`` when some
     projects have none) and the one-row portfolio table."""
     prog_ids = pd.Index(programmes["programme_id"], dtype="str")
-    codes = np.asarray(prog_ids.get_indexer(pd.Index(projects["programme_id"], dtype="str")))
+    codes = positions(projects["programme_id"], prog_ids)
     n_prog = len(prog_ids)
     orphan = codes < 0
     n_groups = n_prog + (1 if orphan.any() else 0)
