@@ -294,18 +294,28 @@ def test_engine_recomputes_only_what_depends_on_the_changed_table() -> None:
     before = build(frames)
     engine = MetricsEngine(CONFIG)
     engine.update(before, AS_OF)
-    assert engine.recomputed == {"costs", "plan", "tolerances", "milestones", "issues", "projects"}
+    assert engine.recomputed == {
+        "costs",
+        "plan",
+        "tolerances",
+        "milestones",
+        "issues",
+        "money",
+        "schedule",
+        "projects",
+    }
     issues = frames["issues"].copy()
     issues.loc[0, "status"] = "closed"
     after = before.with_tables(
         {"issues": TableState.loaded("issues", issues, origin="i.csv", at=AT)}
     )
     m = engine.update(after, AS_OF)
-    assert engine.recomputed == {"issues", "projects"}  # never the 480k-line cost cube
+    assert engine.recomputed == {"issues", "projects"}  # never the 480k-line cost cube, nor EVM
     assert m.project("P-A5")["rag"] == "green"  # the critical issue is closed now
     engine.update(after, AS_OF)
     assert engine.recomputed == frozenset()  # nothing changed, nothing redone
     engine.update(after, date(2026, 7, 31))
-    assert engine.recomputed == {"milestones", "issues", "projects"}  # "today" moved
+    # "today" moved: everything that depends on the date, but not the cubes
+    assert engine.recomputed == {"milestones", "issues", "money", "schedule", "projects"}
     with pytest.raises(ValueError, match="read-only"):
         m.projects["bac"].to_numpy()[0] = 1.0  # results are frozen

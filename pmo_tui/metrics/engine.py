@@ -13,7 +13,9 @@ stage               depends on
 ``tolerances``      projects (the config is fixed per engine)
 ``milestones``      milestones, projects, as-of
 ``issues``          issues, projects, as-of
-``projects``        all of the above and programmes: one row per project, always redone
+``money``           EVM, burn, cost RAG: projects, costs, plan, as-of
+``schedule``        time RAG: projects, milestones, as-of
+``projects``        the project table and roll-ups: everything above, programmes (always redone)
 ==================  ===========================================
 
 A change to the issues table therefore never re-aggregates 480,000 cost lines.
@@ -32,7 +34,13 @@ from pmo_tui.config import Config
 from pmo_tui.metrics.cube import MonthlyCube
 from pmo_tui.metrics.issues import IssueStage, issue_stage
 from pmo_tui.metrics.milestones import MilestoneStage, milestone_stage
-from pmo_tui.metrics.project_table import project_table
+from pmo_tui.metrics.project_table import (
+    MoneyStage,
+    ScheduleStage,
+    money_stage,
+    project_table,
+    schedule_stage,
+)
 from pmo_tui.metrics.result import Metrics
 from pmo_tui.metrics.rollup import rollup_tables
 from pmo_tui.metrics.tolerance import ProjectTolerances, resolve
@@ -121,13 +129,31 @@ class MetricsEngine:
             done,
             lambda: issue_stage(portfolio["issues"], projects, as_of),
         )
+        money: MoneyStage = self._stage(
+            "money",
+            (v.get("projects"), v.get("costs"), v.get("plan"), cost_present, plan_present, as_of),
+            done,
+            lambda: money_stage(
+                projects,
+                cost=cost,
+                plan=plan,
+                tol=tol,
+                as_of=as_of,
+                currency=self.config.display.currency,
+            ),
+        )
+        schedule: ScheduleStage = self._stage(
+            "schedule",
+            (v.get("projects"), v.get("milestones"), as_of),
+            done,
+            lambda: schedule_stage(projects, tol, ms.summary, as_of),
+        )
         table = project_table(
             projects,
             portfolio["programmes"],
-            as_of,
-            config=self.config,
-            cost=cost,
-            plan=plan,
+            money=money,
+            schedule=schedule,
+            costs_present=cost_present,
             tol=tol,
             ms=ms.summary,
             iss=iss.summary,

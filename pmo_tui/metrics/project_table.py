@@ -7,18 +7,18 @@ portfolio): the heavy aggregations arrive pre-computed in the cached stages
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from pmo_tui.config import Config
 from pmo_tui.metrics import burn as burn_mod
 from pmo_tui.metrics import dates
 from pmo_tui.metrics import rag as rag_mod
 from pmo_tui.metrics.cube import MonthlyCube
-from pmo_tui.metrics.evm import earned_value
+from pmo_tui.metrics.evm import Evm, earned_value
 from pmo_tui.metrics.issues import IssueSummary
 from pmo_tui.metrics.lookup import positions
 from pmo_tui.metrics.milestones import MilestoneSummary
@@ -26,22 +26,31 @@ from pmo_tui.metrics.na import NONE, Reasons, frame_of, is_none, objects, pick, 
 from pmo_tui.metrics.tolerance import ProjectTolerances
 
 
-def project_table(
+@dataclass(frozen=True, eq=False)
+class MoneyStage:
+    """EVM, burn and cost RAG: depends on projects, costs, plan and the as-of date."""
+
+    evm: Evm
+    burn: burn_mod.Burn
+    cost_rag: dict[str, np.ndarray]
+
+
+@dataclass(frozen=True, eq=False)
+class ScheduleStage:
+    """Time RAG: depends on projects, milestones and the as-of date."""
+
+    time_rag: dict[str, np.ndarray]
+
+
+def money_stage(
     projects: pd.DataFrame,
-    programmes: pd.DataFrame,
-    as_of: date,
     *,
-    config: Config,
     cost: MonthlyCube,
     plan: MonthlyCube,
     tol: ProjectTolerances,
-    ms: MilestoneSummary,
-    iss: IssueSummary,
-) -> pd.DataFrame:
-    n = len(projects)
-    currency = config.display.currency
-    today = float(dates.day_number(as_of))
-
+    as_of: date,
+    currency: str,
+) -> MoneyStage:
     evm = earned_value(projects, cost, plan, as_of)
     ev_ = evm.values
     brn = burn_mod.budget_burn(
@@ -53,32 +62,56 @@ def project_table(
         end=ev_["_end"],
         as_of=as_of,
     )
-    closed = projects["status"].eq("closed").fillna(False).to_numpy(dtype=bool)
-    pc = projects["percent_complete"].to_numpy(dtype=np.float64, na_value=np.nan)
-    reported_cost = projects["forecast_cost"].to_numpy(dtype=np.float64, na_value=np.nan)
-    reported_end = dates.days(projects["forecast_end_date"])
     cost_rag = rag_mod.cost_rag(
         bac=ev_["bac"],
         ac=ev_["ac"],
         ev=ev_["ev"],
         eac=ev_["eac"],
         eac_atypical=ev_["eac_atypical"],
-        reported=reported_cost,
+        reported=projects["forecast_cost"].to_numpy(dtype=np.float64, na_value=np.nan),
         tol=tol.cost,
         costs_present=cost.present,
         currency=currency,
     )
-    time_rag = rag_mod.time_rag(
-        closed=closed,
-        pc=pc,
-        end=ev_["_end"],
-        reported_end=reported_end,
-        tol=tol.time_days,
-        today=today,
-        ms=ms,
+    return MoneyStage(evm, brn, cost_rag)
+
+
+def schedule_stage(
+    projects: pd.DataFrame, tol: ProjectTolerances, ms: MilestoneSummary, as_of: date
+) -> ScheduleStage:
+    return ScheduleStage(
+        rag_mod.time_rag(
+            closed=projects["status"].eq("closed").fillna(False).to_numpy(dtype=bool),
+            pc=projects["percent_complete"].to_numpy(dtype=np.float64, na_value=np.nan),
+            end=dates.days(projects["end_date"]),
+            reported_end=dates.days(projects["forecast_end_date"]),
+            tol=tol.time_days,
+            today=float(dates.day_number(as_of)),
+            ms=ms,
+        )
     )
+
+
+def project_table(
+    projects: pd.DataFrame,
+    programmes: pd.DataFrame,
+    *,
+    money: MoneyStage,
+    schedule: ScheduleStage,
+    costs_present: bool,
+    tol: ProjectTolerances,
+    ms: MilestoneSummary,
+    iss: IssueSummary,
+) -> pd.DataFrame:
+    n = len(projects)
+    evm, brn, cost_rag, time_rag = money.evm, money.burn, money.cost_rag, schedule.time_rag
+    ev_ = evm.values
+    closed = projects["status"].eq("closed").fillna(False).to_numpy(dtype=bool)
+    pc = projects["percent_complete"].to_numpy(dtype=np.float64, na_value=np.nan)
+    reported_cost = projects["forecast_cost"].to_numpy(dtype=np.float64, na_value=np.nan)
+    reported_end = dates.days(projects["forecast_end_date"])
     gaps = rag_mod.data_gaps(
-        pc=pc, start=ev_["_start"], end=ev_["_end"], costs_present=cost.present
+        pc=pc, start=ev_["_start"], end=ev_["_end"], costs_present=costs_present
     )
     overall = rag_mod.overall(
         cost=cost_rag, time=time_rag, issues=iss, reported=projects["reported_rag"], gaps=gaps
