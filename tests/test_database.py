@@ -114,6 +114,13 @@ def test_a_database_without_the_schema_says_what_to_run(sqlite_url: str) -> None
         DatabaseSource(sqlite_url).load()
 
 
+def test_a_missing_sqlite_file_is_not_created(tmp_path: Path) -> None:
+    path = tmp_path / "typo.db"
+    with pytest.raises(SourceUnavailable, match="no such database file"):
+        DatabaseSource(f"sqlite:///{path}").load()
+    assert not path.exists(), "opening a source must never write"
+
+
 def test_only_sqlite_and_postgresql() -> None:
     with pytest.raises(SourceUnavailable, match="SQLite and PostgreSQL"):
         DatabaseSource("mysql://u@localhost/db")

@@ -11,6 +11,7 @@ data_version`` on SQLite (:mod:`.db_watch`) or LISTEN/NOTIFY on PostgreSQL
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
@@ -173,7 +174,7 @@ class DatabaseSource:
     def _check_schema(self) -> None:
         if self._checked_schema:
             return
-        engine = sa.create_engine(self.url)
+        engine = self._inspection_engine()
         try:
             with engine.connect() as conn:
                 db_migrate.require_current(conn, self.url)
@@ -184,6 +185,19 @@ class DatabaseSource:
         finally:
             engine.dispose()
         self._checked_schema = True
+
+    def _inspection_engine(self) -> sa.Engine:
+        """An engine for the schema check that cannot write (SQLite would create the file)."""
+        if self.dialect != "sqlite":
+            return sa.create_engine(self.url)
+        assert self.url.database
+        path = Path(self.url.database).expanduser()
+        if not path.is_file():
+            raise SourceUnavailable(
+                f"{path}: no such database file; create it with: pmo-tui db init {self.description}"
+            )
+        uri = f"file:{path}?mode=ro"
+        return sa.create_engine("sqlite://", creator=lambda: sqlite3.connect(uri, uri=True))
 
     def _read(self, tables: Iterable[str]) -> Raw:
         raw = self._reader.read(list(tables), aggregate=self._aggregate)

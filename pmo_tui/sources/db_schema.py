@@ -8,6 +8,7 @@ migrated database matches the model. See ``docs/database.md``.
 
 from __future__ import annotations
 
+import importlib.util
 from typing import Any
 from urllib.parse import unquote
 
@@ -105,6 +106,8 @@ def parse_url(url: str) -> sa.URL:
         )
     if parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
+    if backend == "postgresql" and importlib.util.find_spec("psycopg") is None:
+        raise SourceUnavailable("PostgreSQL needs psycopg 3: pip install 'pmo-tui[postgres]'")
     if backend == "sqlite" and (not parsed.database or parsed.database == ":memory:"):
         raise SourceUnavailable(
             "an in-memory SQLite database cannot be a source; give a file: sqlite:///path.db"
