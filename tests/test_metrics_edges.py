@@ -261,3 +261,28 @@ def test_unknown_project_in_lookups() -> None:
     assert m.project("nope") is None and m.programme("nope") is None
     assert m.costs_by_month("nope").empty
     assert m.s_curve("project", "nope")["bac"].eq(0).all()
+
+
+def test_a_project_without_ev_still_counts_in_roll_up_eac() -> None:
+    projects = [
+        project(project_id="P1", percent_complete=None, forecast_cost=130000.0),
+        project(project_id="P2", percent_complete=None),
+        project(project_id="P3"),
+    ]
+    costs = [("P1", "2026-01", 100.0), ("P2", "2026-01", 100.0), ("P3", "2026-01", 60000.0)]
+    m = metrics(date(2026, 6, 30), projects, costs=costs)
+    rows = m.projects.set_index("project_id")
+    assert (
+        rows.loc["P1", "eac_rollup_basis"] == "reported"
+        and rows.loc["P1", "eac_rollup"] == 130000.0
+    )
+    assert (
+        rows.loc["P2", "eac_rollup_basis"] == "budget" and rows.loc["P2", "eac_rollup"] == 120000.0
+    )
+    assert (
+        rows.loc["P3", "eac_rollup_basis"] == "typical" and rows.loc["P3", "eac_rollup"] == 120000.0
+    )
+    total = m.portfolio.iloc[0]
+    assert total["eac"] == 370000.0 and total["vac"] == 360000.0 - 370000.0  # no project vanishes
+    assert "EAC taken from the reported forecast_cost for 1 of 3 projects" in total["incomplete"]
+    assert "EAC taken at BAC for 1 of 3 projects" in total["incomplete"]

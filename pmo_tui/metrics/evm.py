@@ -42,6 +42,8 @@ class Evm:
     reasons: dict[str, Reasons] = field(default_factory=dict)
     #: "plan" | "linear" | None per project
     pv_basis: np.ndarray = field(default_factory=lambda: np.array([], dtype=object))
+    #: "typical" | "atypical" | "reported" | "budget" | None: where eac_rollup came from
+    eac_rollup_basis: np.ndarray = field(default_factory=lambda: np.array([], dtype=object))
 
 
 def earned_value(
@@ -164,8 +166,21 @@ def earned_value(
     r["eac_atypical"].inherit(~np.isfinite(ac), r["ac"], "AC n/a")
     r["eac_atypical"].inherit(~np.isfinite(ev), r["ev"], "EV n/a")
 
-    eac_rollup = np.where(np.isfinite(eac), eac, eac_atypical)
-    r["eac_rollup"].inherit(~np.isfinite(eac_rollup), r["eac_atypical"], "EAC n/a")
+    # what the project adds to roll-up EAC: the best forecast there is, so a project
+    # without EV neither vanishes from the total nor shrinks it below the budgets
+    reported = projects["forecast_cost"].to_numpy(dtype=np.float64, na_value=np.nan)
+    rollup_basis = np.select(
+        [np.isfinite(eac), np.isfinite(eac_atypical), np.isfinite(reported), np.isfinite(bac)],
+        ["typical", "atypical", "reported", "budget"],
+        "",
+    ).astype(object)
+    eac_rollup = np.select(
+        [np.isfinite(eac), np.isfinite(eac_atypical), np.isfinite(reported)],
+        [eac, eac_atypical, reported],
+        bac,
+    )
+    rollup_basis[rollup_basis == ""] = None
+    r["eac_rollup"].inherit(~np.isfinite(eac_rollup), r["bac"], "BAC n/a")
 
     etc = eac - ac
     r["etc"].inherit(~np.isfinite(eac), r["eac"], "EAC n/a")
@@ -219,4 +234,4 @@ def earned_value(
         "_end": end,
         "_total_days": total_days,
     }
-    return Evm(values=values, reasons=r, pv_basis=pv_basis)
+    return Evm(values=values, reasons=r, pv_basis=pv_basis, eac_rollup_basis=rollup_basis)

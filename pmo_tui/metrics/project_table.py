@@ -155,6 +155,7 @@ def project_table(
     ):
         figure(name, ev_[name], evm.reasons[name])
 
+    cols["eac_rollup_basis"] = evm.eac_rollup_basis
     cols["forecast_cost"] = reported_cost
     cols["forecast_cost_na"] = _const_reason(reported_cost, "not reported")
     forecast = np.where(np.isfinite(reported_cost), reported_cost, ev_["eac_rollup"])

@@ -3,9 +3,10 @@
 * BAC, PV, EV, AC, EAC, the reported forecast_cost and the forecast at
   completion are **sums** of the projects' figures. A project whose figure is
   n/a is left out of that sum and the roll-up says so in ``incomplete``. EAC
-  sums each project's ``eac_rollup`` (the typical EAC, or the atypical one
-  where the typical is undefined, so a project that has not started still
-  contributes its budget). ``forecast`` sums each project's reported
+  sums each project's ``eac_rollup``: the typical EAC, else the atypical one,
+  else the reported forecast_cost, else the BAC, so no project vanishes from
+  the total (``incomplete`` counts the projects taken from the reported
+  forecast or at budget). ``forecast`` sums each project's reported
   forecast_cost where it has one, else its ``eac_rollup``.
 * CV, SV, CPI, SPI, ETC, VAC and TCPI are **recomputed from the sums**
   (CPI = ΣEV / ΣAC, never an average of ratios).
@@ -174,6 +175,13 @@ def rollup(
                     " (left out of the sum)"
                 )
     out["forecast_cost_projects"] = out.pop("_forecast_cost_known")
+    basis = column("eac_rollup_basis", dtype=object, na_value="")
+    for label, text in (("reported", "from the reported forecast_cost"), ("budget", "at BAC")):
+        k = np.bincount(codes[basis == label], minlength=n_groups)
+        for g in np.flatnonzero(k).tolist():
+            incomplete[g].append(
+                f"EAC taken {text} for {int(k[g])} of {int(count[g])} projects (no EV or AC)"
+            )
     reasons["forecast_cost"] = Reasons(n_groups)
     reasons["forecast_cost"].add(
         np.ones(n_groups, dtype=bool), "no project reports a forecast_cost"
