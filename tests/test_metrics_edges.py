@@ -286,3 +286,13 @@ def test_a_project_without_ev_still_counts_in_roll_up_eac() -> None:
     assert total["eac"] == 370000.0 and total["vac"] == 360000.0 - 370000.0  # no project vanishes
     assert "EAC taken from the reported forecast_cost for 1 of 3 projects" in total["incomplete"]
     assert "EAC taken at BAC for 1 of 3 projects" in total["incomplete"]
+
+
+def test_reasons_on_demand_for_the_ui() -> None:
+    from pmo_tui.metrics.na import na_columns, reason
+
+    m = metrics(date(2026, 6, 30), [project(start_date=None, end_date=None)])
+    assert {"cpi", "spi", "pv", "eac", "run_out_date"} <= set(na_columns(m.projects))
+    assert reason(m.projects, 0, "pv") == "no plan rows and no start/end date: PV unknown"
+    assert reason(m.projects, 0, "bac") is None  # it has a value
+    assert reason(m.projects, 0, "name") is None  # not a figure

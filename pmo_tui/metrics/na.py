@@ -81,21 +81,14 @@ class Reasons:
         return self._text
 
     def array_for(self, values: np.ndarray | pd.Series) -> np.ndarray:
-        """The ``X_na`` column as an object array (str or None), see :meth:`series`."""
-        missing = np.asarray(pd.isna(np.asarray(values)), dtype=bool)
-        text = np.where(missing, self._text, NONE)
-        return np.where(missing & is_none(text), "not available", text)
-
-    def series(self, values: np.ndarray | pd.Series, index: pd.Index | None = None) -> pd.Series:
-        """The ``X_na`` column for ``values``: a reason wherever the value is missing.
+        """The ``X_na`` column for ``values``: a reason wherever the value is missing, else None.
 
         A missing value without a recorded reason gets ``"not available"`` so the
         invariant "NaN implies a reason" always holds.
         """
-        missing = pd.isna(np.asarray(values))
+        missing = np.asarray(pd.isna(np.asarray(values)), dtype=bool)
         text = np.where(missing, self._text, NONE)
-        text = np.where(missing & is_none(text), "not available", text)
-        return pd.Series(text, index=index, dtype="str")
+        return np.where(missing & is_none(text), "not available", text)
 
 
 def divide(num: np.ndarray, den: np.ndarray) -> FloatArray:

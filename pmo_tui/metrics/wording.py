@@ -2,55 +2,21 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-
-def money(value: float, currency: str = "€") -> str:
-    """Compact money for a sentence: ``€1.32M``, ``€845.2k``, ``€950``, ``-€12.5k``."""
-    if value is None or not math.isfinite(value):
-        return "n/a"
-    sign = "-" if value < 0 else ""
-    amount = abs(value)
-    if amount >= 1e9:
-        text = f"{amount / 1e9:.2f}bn"
-    elif amount >= 1e6:
-        text = f"{amount / 1e6:.2f}M"
-    elif amount >= 1e4:
-        text = f"{amount / 1e3:.1f}k"
-    else:
-        text = f"{amount:,.0f}" if amount == round(amount) else f"{amount:,.2f}"
-    prefix = currency if len(currency) <= 1 else f"{currency} "
-    return f"{sign}{prefix}{text}"
-
-
-def percent(fraction: float, digits: int = 1) -> str:
-    """``0.2`` -> ``20.0%``; tolerances print without trailing zeros: ``10%``."""
-    return f"{fraction * 100:.{digits}f}%"
+from pmo_tui.text import one_line
 
 
 def tolerance_percent(fraction: float) -> str:
+    """A tolerance without trailing zeros: ``0.1`` -> ``10%``, ``0.125`` -> ``12.5%``."""
     text = f"{fraction * 100:.2f}".rstrip("0").rstrip(".")
     return f"{text}%"
-
-
-def day(number: float) -> str:
-    """A float day number as an ISO date."""
-    return str(np.datetime64(int(number), "D"))
-
-
-def days(count: float) -> str:
-    n = int(count)
-    return f"{n} day" if abs(n) == 1 else f"{n} days"
 
 
 def quoted(name: object, limit: int = 60) -> str:
     """A data value inside a reason: cleaned of control characters, cut, in quotes."""
     if isinstance(name, str) and len(name) <= limit and name.isprintable():
         return f"'{name}'"  # the common case, without the cleaning machinery
-    from pmo_tui.text import one_line
-
     return "'" + one_line(name, limit) + "'"
 
 
@@ -92,7 +58,8 @@ def count_days(counts: np.ndarray) -> list[str]:
 
 
 def money_list(values: np.ndarray, currency: str = "€") -> list[str]:
-    """:func:`money` for a whole column (the magnitude decisions vectorised)."""
+    """Compact money for sentences, a whole column at once: ``€1.32M``, ``€845.2k``,
+    ``€950``, ``-€12.5k``, ``EUR 2.10bn`` (a currency code gets a space)."""
     arr = np.asarray(values, dtype=np.float64)
     mag = np.abs(arr)
     ok = np.isfinite(arr)
@@ -121,12 +88,12 @@ def money_list(values: np.ndarray, currency: str = "€") -> list[str]:
 
 
 def percent_list(fractions: np.ndarray) -> list[str]:
-    """:func:`percent` for a whole column (one decimal)."""
+    """Fractions as percentages with one decimal: ``0.2`` -> ``20.0%``."""
     return [f"{v * 100:.1f}%" for v in np.asarray(fractions, dtype=np.float64).tolist()]
 
 
 def tolerance_list(fractions: np.ndarray) -> list[str]:
-    """:func:`tolerance_percent` for a whole column; each distinct tolerance worded once."""
+    """Tolerances as ``10%``, ``12.5%``; each distinct tolerance worded once."""
     arr = np.asarray(fractions, dtype=np.float64)
     if not len(arr):
         return []
