@@ -45,36 +45,42 @@ def objects(column: pd.Series) -> np.ndarray:
 class Reasons:
     """Per-row reasons why a value is n/a; the first reason given for a row wins."""
 
-    __slots__ = ("_text",)
+    __slots__ = ("_free", "_text")
 
     def __init__(self, n: int) -> None:
         self._text = np.full(n, None, dtype=object)
+        self._free = np.ones(n, dtype=bool)  # rows without a reason yet
 
     def add(self, mask: np.ndarray, reason: str | np.ndarray) -> None:
         """Give rows in ``mask`` (that have no reason yet) the reason ``reason``.
 
         ``reason`` is one text for all rows, or an object array aligned with
-        the rows (e.g. a reason derived from another column's reasons).
+        the rows (e.g. a reason derived from another column's reasons; its
+        None entries give no reason).
         """
-        free = np.asarray(mask, dtype=bool) & is_none(self._text)
-        if not free.any():
+        rows = np.flatnonzero(np.asarray(mask, dtype=bool) & self._free)
+        if not len(rows):
             return
         if isinstance(reason, str):
-            self._text[free] = reason
+            self._text[rows] = reason
         else:
-            self._text[free] = np.asarray(reason, dtype=object)[free]
+            values = np.asarray(reason, dtype=object)[rows]
+            given = ~is_none(values)
+            rows, values = rows[given], values[given]
+            self._text[rows] = values
+        self._free[rows] = False
 
     def inherit(self, mask: np.ndarray, other: Reasons, prefix: str) -> None:
         """Rows in ``mask``: "<prefix> (<other's reason>)", or just the prefix.
 
         Only the rows that need it are worded (most rows have a value).
         """
-        free = np.asarray(mask, dtype=bool) & is_none(self._text)
-        idx = np.flatnonzero(free)
+        idx = np.flatnonzero(np.asarray(mask, dtype=bool) & self._free)
         if not len(idx):
             return
         theirs = other.array[idx].tolist()
         self._text[idx] = [prefix if r is None else f"{prefix} ({r})" for r in theirs]
+        self._free[idx] = False
 
     @property
     def array(self) -> np.ndarray:
@@ -88,7 +94,7 @@ class Reasons:
         """
         missing = np.asarray(pd.isna(np.asarray(values)), dtype=bool)
         text = np.where(missing, self._text, NONE)
-        return np.where(missing & is_none(text), "not available", text)
+        return np.where(missing & self._free, "not available", text)
 
 
 def divide(num: np.ndarray, den: np.ndarray) -> FloatArray:
