@@ -20,13 +20,14 @@ import traceback
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path, PurePath
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
 from textual.message import Message
+from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from pmo_tui.config import Config
@@ -34,6 +35,7 @@ from pmo_tui.errors import describe, redact
 from pmo_tui.metrics import MetricsEngine
 from pmo_tui.options import Options
 from pmo_tui.problems import Severity
+from pmo_tui.screens import views
 from pmo_tui.screens.base import DataScreen, OpenItem
 from pmo_tui.screens.palette import JumpProvider, PmoCommands
 from pmo_tui.screens.snapshot import Snapshot
@@ -122,6 +124,8 @@ class PmoApp(App[int]):
         self.loading = True
         self.load_error: str | None = None
         self.last_checked: datetime | None = None
+        #: built screens that drilling reuses (see _reusable)
+        self._kept: dict[str, Screen[Any]] = {}
         #: binding id -> keys, as the config asked (for the help screen)
         self.pmo_keymap: dict[str, str] = dict(self.config.keymap)
         for theme in THEMES:
@@ -167,7 +171,7 @@ class PmoApp(App[int]):
                 fmt=self.fmt,
                 received_at=self.clock(),
             )
-            snapshot.warm()
+            views.warm(snapshot)
         except Exception as exc:
             self._log_exception(exc)
             self.post_message(LoadFailed(describe(exc)))
@@ -176,6 +180,15 @@ class PmoApp(App[int]):
 
     def on_data_ready(self, message: DataReady) -> None:
         self.apply_snapshot(message.snapshot)
+        self.call_after_refresh(self.prepare, message.snapshot)
+
+    @work(thread=True, exclusive=True, group="prepare", exit_on_error=False)
+    def prepare(self, snapshot: Snapshot) -> None:
+        """After the paint: build what drill-downs and the triage queue need."""
+        try:
+            views.prepare(snapshot)
+        except Exception as exc:
+            self._log_exception(exc)
 
     def on_load_failed(self, message: LoadFailed) -> None:
         self.loading = False
@@ -289,7 +302,14 @@ class PmoApp(App[int]):
             root = self.screen
             if isinstance(root, PortfolioScreen):
                 root.select_programme(programme_id)
-        self.push_screen(ProgrammeScreen(programme_id))
+        kept = self._reusable("programme")
+        if isinstance(kept, ProgrammeScreen):
+            kept.retarget(programme_id)
+            screen = kept
+        else:
+            screen = ProgrammeScreen(programme_id)
+            self._keep("programme", screen)
+        self.push_screen(screen)
 
     def open_project(
         self,
@@ -310,7 +330,35 @@ class PmoApp(App[int]):
                     self.call_after_refresh(screen.select_project, project_id)
             else:
                 self._pop_to_root()
-        self.push_screen(ProjectScreen(project_id, tab=tab, select=select))
+        kept = self._reusable("project")
+        if isinstance(kept, ProjectScreen):
+            kept.retarget(project_id, tab=tab, select=select)
+            project = kept
+        else:
+            project = ProjectScreen(project_id, tab=tab, select=select)
+            self._keep("project", project)
+        self.push_screen(project)
+
+    def _reusable(self, name: str) -> Screen[Any] | None:
+        """The kept screen called ``name`` unless it is already in the stack.
+
+        Drilling in reuses one built programme screen and one project screen and
+        updates them in place: building a screen (compose, CSS) costs more than
+        the 100 ms a drill-down may take.
+        """
+        screen = self._kept.get(name)
+        if screen is None or screen in self.screen_stack:
+            return None
+        return screen
+
+    def _keep(self, name: str, screen: Screen[Any]) -> None:
+        """Keep ``screen`` alive after it is popped, unless one is kept already."""
+        if name in self._kept and self._kept[name] in self.screen_stack:
+            return  # a second one (e.g. project -> triage -> project): not kept
+        if name in self._kept:
+            self.uninstall_screen(self._kept[name])
+        self.install_screen(screen, name=f"pmo-{name}")
+        self._kept[name] = screen
 
     def open_issue(self, issue_id: str) -> None:
         from pmo_tui.screens.issue import IssueDetail

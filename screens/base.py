@@ -15,14 +15,15 @@ from pmo_tui.screens.snapshot import Snapshot
 from pmo_tui.screens.sort import SortChoice, SortPicker
 from pmo_tui.widgets.filterbar import FilterBar
 from pmo_tui.widgets.grid import Grid
+from pmo_tui.widgets.keybar import KeyBar
 from pmo_tui.widgets.pane import Crumbs
 from pmo_tui.widgets.status import StatusBar, StatusInfo
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer
 
 from pmo_tui.text import one_line
 
@@ -64,6 +65,7 @@ class DataScreen(Screen[None]):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.snapshot: Snapshot | None = None
+        self._style_key: tuple[str, object] | None = None
 
     @property
     def pmo(self) -> PmoApp:
@@ -79,19 +81,31 @@ class DataScreen(Screen[None]):
         yield from self.compose_body()
         yield FilterBar()
         yield StatusBar()
-        yield Footer(compact=True)
+        yield KeyBar()
 
     def compose_body(self) -> ComposeResult:
         yield from ()
 
     def on_mount(self) -> None:
+        # Textual calls on_mount of every class in the MRO (subclass first): subclasses
+        # define their own on_mount for set-up and must not call this one again.
         self.query_one(Crumbs).set_path(self.crumbs)
         self.query_one(StatusBar).info = self.pmo.status_info
         if self.pmo.snapshot is not None:
             self.show(self.pmo.snapshot)
 
-    def on_screen_resume(self) -> None:
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        # Textual restyles every widget of a screen each time it is pushed, in case the
+        # theme or the size changed meanwhile. Kept screens (drilling reuses them) skip
+        # that when neither changed: it is most of what a drill-down would cost.
+        style_key = (self.app.theme, self.app.size)
+        if self._style_key == style_key:
+            event.refresh_styles = False
+        self._style_key = style_key
         self.query_one(StatusBar).info = self.pmo.status_info
+        latest = self.pmo.snapshot
+        if latest is not None and self.snapshot is not latest:
+            self.show(latest)  # a kept screen that missed a refresh while off the stack
 
     # -- data --------------------------------------------------------------------
     def show(self, snapshot: Snapshot) -> None:

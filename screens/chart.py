@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import ClassVar
 
 from pmo_tui.widgets.burn import BurnChart, BurnSeries
+from pmo_tui.widgets.keybar import KeyBar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from pmo_tui.text import one_line
 
@@ -37,7 +38,7 @@ class ChartScreen(Screen[None]):
             ),
             id="chart-legend",
         )
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         from pmo_tui.app import PmoApp

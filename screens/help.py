@@ -15,12 +15,13 @@ from dataclasses import replace
 from typing import ClassVar
 
 from pmo_tui.widgets.fmt import LEGEND
+from pmo_tui.widgets.keybar import KeyBar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 INTRO = (
     "pmo-tui shows the portfolio → programme → project. enter drills in, escape goes back "
@@ -85,7 +86,7 @@ class HelpScreen(Screen[None]):
                 ),
                 classes="help-intro",
             )
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         stack = self.app.screen_stack

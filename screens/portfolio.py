@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-import pandas as pd
-from pmo_tui.screens.rows import PROGRAMME_COLUMNS, programme_key, programme_rows
+from pmo_tui.screens import views
+from pmo_tui.screens.rows import PROGRAMME_COLUMNS, programme_key
 from pmo_tui.screens.scope import ScopeScreen, _na, _value
 from pmo_tui.screens.snapshot import Snapshot
+from pmo_tui.screens.views import Record
 from pmo_tui.widgets.fmt import rag_label, rag_tone
 from pmo_tui.widgets.grid import Grid, GridRow
 from textual.binding import Binding, BindingType
@@ -36,15 +37,14 @@ class PortfolioScreen(ScopeScreen):
     def chart_scope(self) -> tuple[str, str | None, str]:
         return ("portfolio", None, "Portfolio")
 
-    def scope_row(self, snapshot: Snapshot) -> pd.Series | None:
-        frame = snapshot.metrics.portfolio
-        return None if frame.empty else frame.iloc[0]
+    def scope_row(self, snapshot: Snapshot) -> Record | None:
+        return views.portfolio_record(snapshot)
 
-    def scope_projects(self, snapshot: Snapshot) -> pd.DataFrame:
-        return snapshot.metrics.projects
+    def scope_programme(self) -> str | None:
+        return None
 
     def main_rows(self, snapshot: Snapshot) -> list[GridRow]:
-        return programme_rows(snapshot.metrics.programmes, snapshot.fmt)
+        return views.programme_grid_rows(snapshot)
 
     def select_programme(self, programme_id: str) -> None:
         self.query_one("#main-grid", Grid).move_to_key(programme_key(programme_id))
@@ -52,12 +52,9 @@ class PortfolioScreen(ScopeScreen):
     def detail_for(self, key: str) -> Content:
         if self.snapshot is None:
             return Content("")
-        frame = self.snapshot.metrics.programmes
-        ids = frame["programme_id"].fillna("")
-        hit = frame.loc[ids == key]
-        if hit.empty:
+        row = views.programme_records(self.snapshot).get(key)
+        if row is None:
             return Content("")
-        row = hit.iloc[0]
         rag = _value(row, "rag")
         parts: list[Content | tuple[str, str] | str] = [
             (rag_label(rag), f"bold $rag-{rag_tone(rag)}"),

@@ -81,7 +81,6 @@ class ProblemsScreen(DataScreen):
         yield Static(id="problem-detail", classes="detail-line")
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.query_one(Grid).focus()
 
     def show(self, snapshot: Snapshot) -> None:
@@ -92,6 +91,6 @@ class ProblemsScreen(DataScreen):
     def on_grid_highlighted(self, event: Grid.Highlighted) -> None:
         detail = self.query_one("#problem-detail", Static)
         if event.key is None or not event.key.isdigit() or int(event.key) >= len(self._problems):
-            detail.update(Content(""))
+            detail.update(Content(""), layout=False)
             return
-        detail.update(Content(one_line(str(self._problems[int(event.key)]))))
+        detail.update(Content(one_line(str(self._problems[int(event.key)]))), layout=False)

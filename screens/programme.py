@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import pandas as pd
-from pmo_tui.screens.rows import PROJECT_COLUMNS, RED_COLUMNS_IN_PROGRAMME, project_rows
+from pmo_tui.screens import views
+from pmo_tui.screens.rows import PROJECT_COLUMNS, RED_COLUMNS_IN_PROGRAMME
 from pmo_tui.screens.scope import ScopeScreen, project_detail
 from pmo_tui.screens.snapshot import Snapshot
+from pmo_tui.screens.views import Record
 from pmo_tui.widgets.grid import Grid, GridRow
 from textual.content import Content
 
@@ -23,6 +24,22 @@ class ProgrammeScreen(ScopeScreen):
     def __init__(self, programme_id: str) -> None:
         super().__init__()
         self.programme_id = programme_id
+
+    def retarget(self, programme_id: str) -> None:
+        """Show another programme in this (already built) screen: drilling reuses it."""
+        if programme_id == self.programme_id:
+            return
+        self.programme_id = programme_id
+        if not self.is_mounted:
+            return
+        for grid in self.query(Grid):
+            grid.set_filter("")
+            grid.set_rows([])
+        if self.pmo.snapshot is not None:
+            self.show(self.pmo.snapshot)
+        main = self.query_one("#main-grid", Grid)
+        main.move_to(0)
+        main.focus()
 
     @property
     def _programme(self) -> str | None:
@@ -44,16 +61,14 @@ class ProgrammeScreen(ScopeScreen):
     def scope_path(self, snapshot: Snapshot) -> tuple[str, ...]:
         return ("Portfolio", self.programme_name())
 
-    def scope_row(self, snapshot: Snapshot) -> pd.Series | None:
-        frame = snapshot.metrics.programmes
-        hit = frame.loc[frame["programme_id"].fillna("") == self.programme_id]
-        return None if hit.empty else hit.iloc[0]
+    def scope_row(self, snapshot: Snapshot) -> Record | None:
+        return views.programme_records(snapshot).get(self.programme_id)
 
-    def scope_projects(self, snapshot: Snapshot) -> pd.DataFrame:
-        return snapshot.metrics.projects_in(self._programme)
+    def scope_programme(self) -> str | None:
+        return self.programme_id
 
     def main_rows(self, snapshot: Snapshot) -> list[GridRow]:
-        return project_rows(self.scope_projects(snapshot), snapshot.fmt)
+        return views.programme_project_rows(snapshot, self.programme_id)
 
     def select_project(self, project_id: str) -> None:
         self.query_one("#main-grid", Grid).move_to_key(project_id)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-import pandas as pd
+from pmo_tui.screens import views
 from pmo_tui.screens.base import DataScreen, OpenItem
 from pmo_tui.screens.rows import (
     ISSUE_COLUMNS_IN_PROJECT,
@@ -20,7 +20,7 @@ from pmo_tui.screens.rows import (
     issue_rows,
     milestone_rows,
 )
-from pmo_tui.screens.scope import _na, _value
+from pmo_tui.screens.scope import Row, _na, _value
 from pmo_tui.screens.snapshot import Snapshot
 from pmo_tui.widgets.burn import BurnChart, BurnSeries
 from pmo_tui.widgets.figures import Figure, FigureBlock
@@ -58,7 +58,7 @@ def bar(percent: float | None, width: int = 20) -> str:
     return "█" * filled + "░" * (width - filled)
 
 
-def _num(row: pd.Series | None, column: str) -> float | None:
+def _num(row: Row | None, column: str) -> float | None:
     value = _value(row, column)
     try:
         return None if value is None else float(value)  # type: ignore[arg-type]
@@ -66,7 +66,7 @@ def _num(row: pd.Series | None, column: str) -> float | None:
         return None
 
 
-def evm_figures(row: pd.Series, fmt: Formatter) -> list[Figure]:
+def evm_figures(row: Row, fmt: Formatter) -> list[Figure]:
     """Every earned-value figure of one project, full figures (no compact forms)."""
 
     def money(label: str, column: str, tone: str = "") -> Figure:
@@ -101,7 +101,7 @@ def evm_figures(row: pd.Series, fmt: Formatter) -> list[Figure]:
     ]
 
 
-def progress_lines(row: pd.Series, fmt: Formatter) -> Content:
+def progress_lines(row: Row, fmt: Formatter) -> Content:
     """% spent against % elapsed, burn rate, run-out, and the end-date forecasts."""
     spent, elapsed = _num(row, "pct_budget_spent"), _num(row, "pct_time_elapsed")
     complete = _num(row, "percent_complete")
@@ -211,6 +211,27 @@ class ProjectScreen(DataScreen):
         self.initial_tab = tab if tab in TABS else "overview"
         self.initial_select = select
 
+    def retarget(
+        self, project_id: str, *, tab: str = "overview", select: str | None = None
+    ) -> None:
+        """Show another project in this (already built) screen: drilling reuses it."""
+        changed = project_id != self.project_id
+        self.project_id = project_id
+        self.initial_tab = tab if tab in TABS else "overview"
+        self.initial_select = select
+        if not self.is_mounted:
+            return
+        if changed:
+            for grid in self.query(Grid):
+                grid.set_filter("")
+                grid.set_rows([])
+            if self.pmo.snapshot is not None:
+                self.show(self.pmo.snapshot)
+            for grid in self.query(Grid):
+                grid.move_to(0)
+        self.query_one(TabbedContent).active = self.initial_tab
+        self.call_after_refresh(self._focus_tab, self.initial_tab)
+
     @property
     def chart_scope(self) -> tuple[str, str | None, str]:
         return ("project", self.project_id, self.project_name())
@@ -218,7 +239,7 @@ class ProjectScreen(DataScreen):
     def project_name(self) -> str:
         if self.snapshot is None:
             return self.project_id
-        row = self.snapshot.metrics.project(self.project_id)
+        row = views.project_records(self.snapshot).get(self.project_id)
         return self.project_id if row is None else one_line(row.get("name"))
 
     def compose_body(self) -> ComposeResult:
@@ -269,7 +290,6 @@ class ProjectScreen(DataScreen):
 
     def on_mount(self) -> None:
         self.query_one("#issue-grid", Grid).sort_by("severity")
-        super().on_mount()
         self.call_after_refresh(self._focus_tab, self.initial_tab)
 
     def _focus_tab(self, tab: str) -> None:
@@ -301,7 +321,7 @@ class ProjectScreen(DataScreen):
         super().show(snapshot)
         metrics = snapshot.metrics
         fmt = snapshot.fmt
-        row = metrics.project(self.project_id)
+        row = views.project_records(snapshot).get(self.project_id)
         header = self.query_one("#project-header", Static)
         if row is None:
             self.query_one(Crumbs).set_path(("Portfolio", "?", self.project_id))
@@ -369,10 +389,12 @@ class ProjectScreen(DataScreen):
         detail = self.query_one("#milestone-detail", Static)
         row = event.grid.cursor_row
         if row is None:
-            detail.update(Content(""))
+            detail.update(Content(""), layout=False)
             return
         column = event.grid.column_index("reason")
-        detail.update(Content.assemble((row.cells[0], "bold"), ": ", row.cells[column]))
+        detail.update(
+            Content.assemble((row.cells[0], "bold"), ": ", row.cells[column]), layout=False
+        )
 
     def on_grid_selected(self, event: Grid.Selected) -> None:
         event.stop()

@@ -12,14 +12,11 @@ from __future__ import annotations
 from typing import ClassVar
 
 import pandas as pd
+from pmo_tui.screens import views
 from pmo_tui.screens.base import DataScreen, OpenItem
-from pmo_tui.screens.rows import (
-    RED_COLUMNS,
-    UPCOMING_COLUMNS,
-    red_rows,
-    upcoming_rows,
-)
+from pmo_tui.screens.rows import RED_COLUMNS, UPCOMING_COLUMNS
 from pmo_tui.screens.snapshot import Snapshot
+from pmo_tui.screens.views import Record
 from pmo_tui.widgets.burn import BurnChart, BurnSeries
 from pmo_tui.widgets.fmt import NA, Formatter, rag_label, rag_tone
 from pmo_tui.widgets.grid import Grid, GridColumn, GridRow
@@ -36,21 +33,24 @@ from pmo_tui.text import one_line
 KPI_KEYS = ("bac", "ac", "eac", "cpi", "spi", "rag")
 
 
-def _na(row: pd.Series | None, column: str) -> str:
+Row = pd.Series | Record
+
+
+def _na(row: Row | None, column: str) -> str:
     if row is None:
         return ""
     value = row.get(f"{column}_na")
     return "" if value is None or pd.isna(value) else one_line(value)
 
 
-def _value(row: pd.Series | None, column: str) -> object:
+def _value(row: Row | None, column: str) -> object:
     if row is None:
         return None
     value = row.get(column)
     return None if value is None or (not isinstance(value, str) and pd.isna(value)) else value
 
 
-def _count(row: pd.Series | None, column: str) -> int:
+def _count(row: Row | None, column: str) -> int:
     value = _value(row, column)
     try:
         return int(value) if value is not None else 0  # type: ignore[call-overload]
@@ -58,7 +58,7 @@ def _count(row: pd.Series | None, column: str) -> int:
         return 0
 
 
-def scope_kpis(row: pd.Series | None, fmt: Formatter) -> list[Kpi]:
+def scope_kpis(row: Row | None, fmt: Formatter) -> list[Kpi]:
     """The tiles for one roll-up row (portfolio or programme)."""
     bac, ac, eac = _value(row, "bac"), _value(row, "ac"), _value(row, "eac")
     cpi, spi = _value(row, "cpi"), _value(row, "spi")
@@ -168,7 +168,6 @@ class ScopeScreen(DataScreen):
         yield DetailLine(id="detail")
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.query_one("#main-grid", Grid).focus()
 
     # -- data ---------------------------------------------------------------------
@@ -176,10 +175,11 @@ class ScopeScreen(DataScreen):
     def chart_scope(self) -> tuple[str, str | None, str]:
         raise NotImplementedError
 
-    def scope_row(self, snapshot: Snapshot) -> pd.Series | None:
+    def scope_row(self, snapshot: Snapshot) -> Record | None:
         raise NotImplementedError
 
-    def scope_projects(self, snapshot: Snapshot) -> pd.DataFrame:
+    def scope_programme(self) -> str | None:
+        """The programme key this screen shows, or None for the whole portfolio."""
         raise NotImplementedError
 
     def main_rows(self, snapshot: Snapshot) -> list[GridRow]:
@@ -190,7 +190,6 @@ class ScopeScreen(DataScreen):
 
     def show(self, snapshot: Snapshot) -> None:
         super().show(snapshot)
-        metrics = snapshot.metrics
         fmt = snapshot.fmt
         row = self.scope_row(snapshot)
         rag = _value(row, "rag")
@@ -202,13 +201,11 @@ class ScopeScreen(DataScreen):
         main.empty_text = "Nothing in this scope."
         main.set_rows(self.main_rows(snapshot))
 
-        projects = self.scope_projects(snapshot)
-        red = metrics.red_items()
-        red = red.loc[red["project_id"].isin(projects["project_id"])]
-        with_programme = self.red_columns is RED_COLUMNS
-        self.query_one("#red-grid", Grid).set_rows(red_rows(red, with_programme=with_programme))
-        upcoming = metrics.upcoming_milestones(projects["project_id"])
-        self.query_one("#upcoming-grid", Grid).set_rows(upcoming_rows(upcoming, fmt))
+        programme = self.scope_programme()
+        self.query_one("#red-grid", Grid).set_rows(views.red_grid_rows(snapshot, programme))
+        self.query_one("#upcoming-grid", Grid).set_rows(
+            views.upcoming_grid_rows(snapshot, programme)
+        )
         days = snapshot.config.display.upcoming_days
         pane = self.query_one("#upcoming-pane", Pane)
         pane.title = f"Milestones due in the next {days} days"
@@ -233,29 +230,23 @@ class ScopeScreen(DataScreen):
         key = grid.cursor_key
         detail = self.query_one("#detail", DetailLine)
         if key is None or self.snapshot is None:
-            detail.update(Content(""))
+            detail.update(Content(""), layout=False)
             return
         if grid.id == "upcoming-grid":
-            detail.update(self.milestone_detail(key))
+            detail.update(self.milestone_detail(key), layout=False)
         elif grid.id == "red-grid":
-            detail.update(project_detail(self.snapshot, key))
+            detail.update(project_detail(self.snapshot, key), layout=False)
         else:
-            detail.update(self.detail_for(key))
+            detail.update(self.detail_for(key), layout=False)
 
     def milestone_detail(self, key: str) -> Content:
         assert self.snapshot is not None
-        project_id, _, milestone_id = key.partition("\x1f")
-        frame = self.snapshot.metrics.milestones
-        hit = frame.loc[
-            (frame["milestone_id"] == milestone_id) & (frame["project_id"] == project_id)
-        ]
-        if hit.empty:
+        found = views.milestone_reason(self.snapshot, key)
+        if found is None:
             return Content("")
-        row = hit.iloc[0]
+        name, project, reason = found
         return Content.assemble(
-            (one_line(row["name"], 60), "bold"),
-            f" ({one_line(row['project_name'], 40)}): ",
-            one_line(row.get("status_reason") or ""),
+            (one_line(name, 60), "bold"), f" ({one_line(project, 40)}): ", one_line(reason)
         )
 
     def on_grid_highlighted(self, event: Grid.Highlighted) -> None:
@@ -279,7 +270,7 @@ class ScopeScreen(DataScreen):
 
 def project_detail(snapshot: Snapshot, project_id: str) -> Content:
     """``● RED Project: reason · n/a: CPI (why)`` for one project."""
-    row = snapshot.metrics.project(project_id)
+    row = views.project_records(snapshot).get(project_id)
     if row is None:
         return Content("")
     rag = _value(row, "rag")

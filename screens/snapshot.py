@@ -7,6 +7,7 @@ the row builders can be tested and timed headless.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -44,22 +45,39 @@ class Snapshot:
     #: S-curves per scope, and other derived values, computed once per snapshot
     _cache: dict[object, Any] = field(default_factory=dict, repr=False)
 
+    _locks: dict[object, threading.Lock] = field(default_factory=dict, repr=False)
+    _guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
     def curve(self, level: str, key: str | None = None) -> pd.DataFrame | None:
         """The S-curve of a scope (portfolio, programme id or project id), cached."""
-        slot = ("curve", level, key)
-        if slot not in self._cache:
+
+        def make() -> pd.DataFrame | None:
             try:
-                self._cache[slot] = self.metrics.s_curve(level, key)
+                frame: pd.DataFrame = self.metrics.s_curve(level, key)
             except (AttributeError, ValueError, KeyError):
-                self._cache[slot] = None
-        curve: pd.DataFrame | None = self._cache[slot]
+                return None
+            return frame
+
+        curve: pd.DataFrame | None = self.cached(("curve", level, key), make)
         return curve
 
     def cached(self, slot: object, make: Callable[[], Any]) -> Any:
-        """A value derived from this snapshot, computed once (e.g. the triage rows)."""
-        if slot not in self._cache:
-            self._cache[slot] = make()
-        return self._cache[slot]
+        """A value derived from this snapshot, computed once (e.g. the triage rows).
+
+        Safe from several threads: the worker prepares values while the UI may
+        ask for one; whoever comes second waits for the first instead of
+        computing it again.
+        """
+        try:
+            return self._cache[slot]
+        except KeyError:
+            pass
+        with self._guard:
+            lock = self._locks.setdefault(slot, threading.Lock())
+        with lock:
+            if slot not in self._cache:
+                self._cache[slot] = make()
+            return self._cache[slot]
 
     def rows_for_project(self, table: str, project_id: str) -> pd.DataFrame:
         """The rows of a source table (or a metrics frame) that belong to one project."""
@@ -77,7 +95,3 @@ class Snapshot:
         if table.startswith("metrics."):
             return getattr(self.metrics, table.split(".", 1)[1])
         return self.portfolio[table]
-
-    def warm(self) -> None:
-        """Compute what the first screen needs (call from the worker thread)."""
-        self.curve("portfolio")

@@ -168,7 +168,6 @@ class TriageScreen(DataScreen):
     def on_mount(self) -> None:
         grid = self.query_one(Grid)
         grid.sort_by("severity")
-        super().on_mount()
         grid.focus()
         self.update_facet_line()
 
@@ -204,7 +203,7 @@ class TriageScreen(DataScreen):
                 (f"[{app.key_for_screen('triage.clear', type(self))}] ", "$accent"),
                 ("clear", "$text-muted"),
             ]
-        self.query_one("#facets", Static).update(Content.assemble(*parts))
+        self.query_one("#facets", Static).update(Content.assemble(*parts), layout=False)
 
     def action_severity(self) -> None:
         self.set_facets(
@@ -240,7 +239,7 @@ class TriageScreen(DataScreen):
         detail = self.query_one("#issue-detail", Static)
         row = event.grid.cursor_row
         if row is None:
-            detail.update(Content(""))
+            detail.update(Content(""), layout=False)
             return
         grid = event.grid
         title = row.cells[grid.column_index("title")]
@@ -249,7 +248,8 @@ class TriageScreen(DataScreen):
         detail.update(
             Content.assemble(
                 (ident, "bold"), " ", title, ("  in ", "$text-muted"), (project, "bold")
-            )
+            ),
+            layout=False,
         )
 
     def on_grid_selected(self, event: Grid.Selected) -> None:

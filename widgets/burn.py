@@ -9,11 +9,14 @@ reads with ``NO_COLOR`` and on 16 colours. Axis labels are our own formats
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
-from textual.app import RenderResult
+from rich.segment import Segment
+from textual.strip import Strip
 from textual_plotext import PlotextPlot
 
 from .fmt import Formatter
@@ -76,23 +79,100 @@ def _ticks(count: int, wanted: int) -> list[int]:
     return list(range(0, count, step))
 
 
+#: marker character -> component class that colours it
+MARKER_CLASSES: dict[str, str] = {
+    "·": "burn--pv",
+    "+": "burn--ev",
+    "*": "burn--ac",
+    "═": "burn--bac",
+    "▏": "burn--today",
+}
+_ESCAPES = re.compile(r"\x1b\[[0-9;]*m")
+
+
 class BurnChart(PlotextPlot):
-    """An S-curve for one scope; ``set_series`` replaces the data and redraws."""
+    """An S-curve for one scope; ``set_series`` replaces the data and redraws.
+
+    plotext draws the chart as text; the widget colours the series by their
+    marker characters and caches the lines, so a repaint costs a lookup
+    (``Text.from_ansi`` of plotext's colour output took tens of milliseconds
+    per frame, which a drill-down cannot afford).
+    """
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {*MARKER_CLASSES.values(), "burn--axis"}
+
+    DEFAULT_CSS = """
+    BurnChart > .burn--pv { color: $primary; }
+    BurnChart > .burn--ev { color: $rag-green; text-style: bold; }
+    BurnChart > .burn--ac { color: $rag-red; }
+    BurnChart > .burn--bac { color: $foreground; text-style: bold; }
+    BurnChart > .burn--today { color: $rag-amber; }
+    BurnChart > .burn--axis { color: $text-muted; }
+    """
 
     def __init__(self, fmt: Formatter | None = None, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.fmt = fmt or Formatter()
         self.series = BurnSeries((), (), (), (), math.nan)
+        self._lines: tuple[tuple[int, int, int, str], list[str]] | None = None
+        self._strips: dict[int, Strip] = {}
 
     def set_series(self, series: BurnSeries, fmt: Formatter | None = None) -> None:
         if fmt is not None:
             self.fmt = fmt
+        if series == self.series and self._lines is not None:
+            return
         self.series = series
+        self._lines = None
+        self._strips.clear()
         self.refresh()
 
-    def render(self) -> RenderResult:
-        self._draw()
-        return super().render()
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._strips.clear()
+
+    def _text_lines(self) -> list[str]:
+        width, height = self.size.width, self.size.height
+        key = (width, height, id(self.series), self.app.theme)
+        if self._lines is None or self._lines[0] != key:
+            self._draw()
+            plt = self.plt
+            plt.plotsize(width, height)
+            plt._set_size(width, height)
+            plt.theme("clear")
+            text = _ESCAPES.sub("", plt.build())
+            self._lines = (key, text.split("\n"))
+            self._strips.clear()
+        return self._lines[1]
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        lines = self._text_lines()
+        strip = self._strips.get(y)
+        if strip is not None:
+            return strip
+        base = self.rich_style
+        text = lines[y] if y < len(lines) else ""
+        styles = {
+            char: base + self.get_component_rich_style(name, partial=True)
+            for char, name in MARKER_CLASSES.items()
+        }
+        axis = base + self.get_component_rich_style("burn--axis", partial=True)
+        segments: list[Segment] = []
+        run: list[str] = []
+        run_style = axis
+        for char in text:
+            style = styles.get(char, axis)
+            if style is not run_style and run:
+                segments.append(Segment("".join(run), run_style))
+                run = []
+            run_style = style
+            run.append(char)
+        if run:
+            segments.append(Segment("".join(run), run_style))
+        strip = Strip(segments).adjust_cell_length(width, base)
+        self._strips[y] = strip
+        return strip
 
     def _draw(self) -> None:
         plt = self.plt
@@ -119,9 +199,17 @@ class BurnChart(PlotextPlot):
         if math.isfinite(series.bac):
             top = max(top, series.bac)
             plt.plot(x, [series.bac] * count, label="BAC budget", marker="═", color="white")
-        if series.today >= 0:
-            plt.vline(series.today, color="yellow")
+        if series.today >= 0 and top > 0:
+            # a column of "▏" (plotext's vline draws "│", the same as the axes)
+            steps = max(2, height)
+            levels = [top * 1.1 * k / (steps - 1) for k in range(steps)]
+            plt.scatter([float(series.today)] * steps, levels, marker="▏", color="yellow")
+
         ticks = _ticks(count, max(2, width // 12))
+        if series.today >= 0 and width >= 60:
+            # "today" replaces month labels that would overlap it
+            columns_per_month = max(1.0, (width - 10) / max(1, count))
+            ticks = [t for t in ticks if abs(t - series.today) * columns_per_month >= 10]
         labels = [series.months[i] for i in ticks]
         if series.today >= 0 and width >= 60:
             ticks.append(series.today)

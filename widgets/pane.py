@@ -75,7 +75,7 @@ class Pane(Vertical):
         if self.hint:
             parts.append(Content.styled(f"  {self.hint}", "dim"))
         for title in self.query(PaneTitle):
-            title.update(Content("").join(parts))
+            title.update(Content("").join(parts), layout=False)
 
 
 class Crumbs(Static):
@@ -93,4 +93,4 @@ class Crumbs(Static):
         content = Content.assemble(Content.styled(" pmo-tui ", "reverse"), " ", crumbs)
         if right is not None:
             content = Content.assemble(content, "   ", right)
-        self.update(content)
+        self.update(content, layout=False)

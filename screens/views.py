@@ -1,0 +1,174 @@
+"""What the screens show, derived once per snapshot and cached on it (no textual here).
+
+Selecting rows of the wide metrics frames with pandas costs milliseconds per
+call (``projects.loc[mask]`` over ~90 columns), and a drill-down may take
+100 ms in all. So each derived view is built once per snapshot as plain
+Python (dicts of records, grid rows keyed by id, ids per programme) and the
+screens pick from it. The worker thread builds what the portfolio screen
+needs before the first paint (:func:`warm`) and the rest right after it
+(:func:`prepare`), so the first drill-down is as quick as the next.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from pmo_tui.screens.rows import (
+    objects,
+    programme_key,
+    programme_rows,
+    project_rows,
+    red_rows,
+    upcoming_rows,
+)
+from pmo_tui.screens.snapshot import Snapshot
+from pmo_tui.widgets.grid import GridRow
+
+Record = dict[str, Any]
+
+
+def _records(frame: pd.DataFrame, key_column: str) -> dict[str, Record]:
+    keys = [programme_key(k) for k in objects(frame[key_column])]
+    records: list[Record] = [{str(c): v for c, v in r.items()} for r in frame.to_dict("records")]
+    return dict(zip(keys, records, strict=True))
+
+
+def programme_records(snapshot: Snapshot) -> dict[str, Record]:
+    """Programme roll-ups by programme key ("" is the group without a programme)."""
+    return snapshot.cached(
+        "programme-records", lambda: _records(snapshot.metrics.programmes, "programme_id")
+    )
+
+
+def portfolio_record(snapshot: Snapshot) -> Record | None:
+    def make() -> Record | None:
+        frame = snapshot.metrics.portfolio
+        return None if frame.empty else frame.to_dict("records")[0]
+
+    return snapshot.cached("portfolio-record", make)
+
+
+def project_records(snapshot: Snapshot) -> dict[str, Record]:
+    return snapshot.cached(
+        "project-records", lambda: _records(snapshot.metrics.projects, "project_id")
+    )
+
+
+def programme_grid_rows(snapshot: Snapshot) -> list[GridRow]:
+    return snapshot.cached(
+        "programme-rows", lambda: programme_rows(snapshot.metrics.programmes, snapshot.fmt)
+    )
+
+
+def project_grid_rows(snapshot: Snapshot) -> dict[str, GridRow]:
+    """A grid row for every project, by project id."""
+
+    def make() -> dict[str, GridRow]:
+        rows = project_rows(snapshot.metrics.projects, snapshot.fmt)
+        return {row.key: row for row in rows}
+
+    return snapshot.cached("project-rows", make)
+
+
+def programme_of(snapshot: Snapshot) -> dict[str, str]:
+    """Programme key of every project."""
+
+    def make() -> dict[str, str]:
+        projects = snapshot.metrics.projects
+        return {
+            str(p): programme_key(g)
+            for p, g in zip(
+                objects(projects["project_id"]), objects(projects["programme_id"]), strict=True
+            )
+        }
+
+    return snapshot.cached("programme-of", make)
+
+
+def projects_in(snapshot: Snapshot, programme: str) -> list[str]:
+    """Project ids of one programme key, in the projects table's order."""
+
+    def make() -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for project, group in programme_of(snapshot).items():
+            out.setdefault(group, []).append(project)
+        return out
+
+    grouped: dict[str, list[str]] = snapshot.cached("projects-by-programme", make)
+    return grouped.get(programme, [])
+
+
+def programme_project_rows(snapshot: Snapshot, programme: str) -> list[GridRow]:
+    rows = project_grid_rows(snapshot)
+    return [rows[p] for p in projects_in(snapshot, programme) if p in rows]
+
+
+def red_grid_rows(snapshot: Snapshot, programme: str | None) -> list[GridRow]:
+    """Red projects, watermelons first; all of them, or one programme's (without that column)."""
+    with_programme = programme is None
+    rows: list[GridRow] = snapshot.cached(
+        ("red-rows", with_programme),
+        lambda: red_rows(snapshot.metrics.red_items(), with_programme=with_programme),
+    )
+    if programme is None:
+        return rows
+    owner = programme_of(snapshot)
+    return [row for row in rows if owner.get(row.key) == programme]
+
+
+def upcoming_grid_rows(snapshot: Snapshot, programme: str | None) -> list[GridRow]:
+    """Milestones due soon, soonest first; all, or one programme's."""
+    rows: list[GridRow] = snapshot.cached(
+        "upcoming-rows",
+        lambda: upcoming_rows(snapshot.metrics.upcoming_milestones(), snapshot.fmt),
+    )
+    if programme is None:
+        return rows
+    owner = programme_of(snapshot)
+    return [row for row in rows if owner.get(row.key.split("\x1f", 1)[0]) == programme]
+
+
+def milestone_reason(snapshot: Snapshot, key: str) -> tuple[str, str, str] | None:
+    """(name, project name, status reason) of an upcoming milestone row key."""
+
+    def make() -> dict[str, tuple[str, str, str]]:
+        frame = snapshot.metrics.upcoming_milestones()
+        out = {}
+        for project, milestone, name, project_name, reason in zip(
+            objects(frame["project_id"]),
+            objects(frame["milestone_id"]),
+            objects(frame["name"]),
+            objects(frame["project_name"]),
+            objects(frame["status_reason"]),
+            strict=True,
+        ):
+            out[f"{project}\x1f{milestone}"] = (name or "", project_name or "", reason or "")
+        return out
+
+    found: dict[str, tuple[str, str, str]] = snapshot.cached("milestone-reasons", make)
+    return found.get(key)
+
+
+def warm(snapshot: Snapshot) -> None:
+    """What the portfolio screen needs for its first paint (run in the worker thread)."""
+    programme_records(snapshot)
+    portfolio_record(snapshot)
+    programme_grid_rows(snapshot)
+    red_grid_rows(snapshot, None)
+    upcoming_grid_rows(snapshot, None)
+    snapshot.curve("portfolio")
+
+
+def prepare(snapshot: Snapshot) -> None:
+    """Everything a drill-down or the triage queue needs (run in a worker after the paint)."""
+    from pmo_tui.screens.triage import build_triage
+
+    project_grid_rows(snapshot)
+    projects_in(snapshot, "")
+    red_grid_rows(snapshot, "")
+    project_records(snapshot)
+    milestone_reason(snapshot, "")
+    snapshot.cached("triage", lambda: build_triage(snapshot))
+    for programme in programme_records(snapshot):
+        snapshot.curve("programme", programme or None)
