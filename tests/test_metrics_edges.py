@@ -296,3 +296,27 @@ def test_reasons_on_demand_for_the_ui() -> None:
     assert reason(m.projects, 0, "pv") == "no plan rows and no start/end date: PV unknown"
     assert reason(m.projects, 0, "bac") is None  # it has a value
     assert reason(m.projects, 0, "name") is None  # not a figure
+
+
+def test_past_end_date_with_unknown_progress_is_not_called_late() -> None:
+    # a 2012 export read in 2026: "Projected/Actual completion" 2012-09-29, no % complete
+    p = project(
+        start_date=ts("2010-01-01"),
+        end_date=ts("2012-09-30"),
+        percent_complete=None,
+        forecast_end_date=ts("2012-09-29"),
+    )
+    row = one(metrics(date(2026, 6, 30), [p], costs=[("P1", "2011-01", 1.0)]))
+    assert row["end_slip_days"] == -1 and row["time_rag"] == "green"
+    assert row["rag"] == "grey"  # but green cannot be confirmed without percent_complete
+    late = project(
+        start_date=ts("2010-01-01"),
+        end_date=ts("2012-09-30"),
+        percent_complete=80.0,
+        forecast_end_date=ts("2012-09-29"),
+    )
+    row = one(metrics(date(2026, 6, 30), [late], costs=[("P1", "2011-01", 1.0)]))
+    assert (
+        row["time_rag"] == "red"
+        and "has passed and the project is 80% complete" in row["rag_reason"]
+    )

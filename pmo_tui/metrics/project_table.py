@@ -194,6 +194,7 @@ def project_table(
     slip_r = Reasons(n)
     slip_r.add(~np.isfinite(ev_["_end"]), "no planned end date")
     slip_r.add(closed | (pc >= 100), "complete and no forecast_end_date reported")
+    slip_r.add(~np.isfinite(pc), "no forecast_end_date reported (and percent_complete unknown)")
     slip_r.add(
         np.ones(n, dtype=bool), "no forecast_end_date reported (and the planned end is ahead)"
     )

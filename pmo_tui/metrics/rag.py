@@ -16,8 +16,8 @@ spent, the atypical EAC (AC + BAC - EV). Money is compared to the cent.
 **Time.** Two measures, each a slip in days against T:
 
 * the project end: the reported ``forecast_end_date`` minus the planned
-  ``end_date``. A project that is not complete (below 100% and not closed)
-  cannot finish before the as-of date, so a forecast end in the past, or a
+  ``end_date``. A project known to be unfinished (percent_complete below 100
+  and not closed) cannot finish before the as-of date, so a forecast end in the past, or a
   missing one once the planned end has passed, counts as the as-of date. The
   computed end (start + planned duration / SPI) is shown beside it but does
   not set the colour: SPI-based durations swing wildly early in a project and
@@ -234,10 +234,12 @@ def time_rag(
     ms: MilestoneSummary,
 ) -> dict[str, np.ndarray]:
     n = len(end)
-    complete = closed | (pc >= 100)
-    # not complete: it cannot finish before today
-    passed_fc = ~complete & np.isfinite(reported_end) & (reported_end < today)
-    passed_end = ~complete & ~np.isfinite(reported_end) & np.isfinite(end) & (end < today)
+    # known to be unfinished (below 100% and not closed): it cannot finish before today.
+    # With percent_complete unknown nobody can tell whether it finished, so the
+    # reported dates are taken as they are.
+    unfinished = ~closed & np.isfinite(pc) & (pc < 100)
+    passed_fc = unfinished & np.isfinite(reported_end) & (reported_end < today)
+    passed_end = unfinished & ~np.isfinite(reported_end) & np.isfinite(end) & (end < today)
     end_eff = np.where(passed_fc | passed_end, today, reported_end)
     end_slip = end_eff - end
 
