@@ -33,7 +33,9 @@ def _as_of(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"--as-of needs a date like 2026-03-31, not {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"--as-of needs a date like 2026-03-31, not {text!r}"
+        ) from None
 
 
 def _positive(text: str) -> float:
@@ -47,8 +49,12 @@ def _positive(text: str) -> float:
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", type=Path, help="pmo-tui.toml to use (default: the one in the folder)")
-    parser.add_argument("--store", help="SQLAlchemy URL of the triage store (default: .pmo-tui/store.sqlite)")
+    parser.add_argument(
+        "--config", type=Path, help="pmo-tui.toml to use (default: the one in the folder)"
+    )
+    parser.add_argument(
+        "--store", help="SQLAlchemy URL of the triage store (default: .pmo-tui/store.sqlite)"
+    )
     parser.add_argument("--as-of", type=_as_of, help="compute 'today' as this date (YYYY-MM-DD)")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
 
@@ -66,14 +72,28 @@ def build_tui_parser() -> argparse.ArgumentParser:
     parser.add_argument("source", nargs="?", help="data folder or database URL (default: the demo)")
     _common(parser)
     parser.add_argument("--theme", help="colour theme (pmo-dark, pmo-light, pmo-contrast, ...)")
-    parser.add_argument("--kiosk", action="store_true", help="read-only wall display that cycles views")
-    parser.add_argument("--read-only", action="store_true", help="disable every write (triage, notes)")
-    parser.add_argument("--cycle", help="kiosk views, comma separated (portfolio,red,milestones,risks,burn)")
+    parser.add_argument(
+        "--kiosk", action="store_true", help="read-only wall display that cycles views"
+    )
+    parser.add_argument(
+        "--read-only", action="store_true", help="disable every write (triage, notes)"
+    )
+    parser.add_argument(
+        "--cycle", help="kiosk views, comma separated (portfolio,red,milestones,risks,burn)"
+    )
     parser.add_argument("--interval", type=_positive, help="kiosk seconds per view")
-    parser.add_argument("--poll", type=_positive, metavar="SECONDS",
-                        help="poll the folder every SECONDS instead of using inotify (network shares)")
-    parser.add_argument("--history", type=Path, metavar="FOLDER",
-                        help="backfill milestone trends from a folder of dated snapshots")
+    parser.add_argument(
+        "--poll",
+        type=_positive,
+        metavar="SECONDS",
+        help="poll the folder every SECONDS instead of using inotify (network shares)",
+    )
+    parser.add_argument(
+        "--history",
+        type=Path,
+        metavar="FOLDER",
+        help="backfill milestone trends from a folder of dated snapshots",
+    )
     parser.add_argument("--version", action="version", version=f"pmo-tui {__version__}")
     return parser
 
@@ -90,9 +110,15 @@ def build_command_parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="write a progress (highlight) report")
     report.add_argument("source", nargs="?")
     report.add_argument("--format", choices=("md", "html", "json", "xlsx"), default="md")
-    report.add_argument("--scope", default="portfolio", help="portfolio | programme:ID | project:ID")
-    report.add_argument("-o", "--output", type=Path, help="file to write (default: stdout; xlsx needs -o)")
-    report.add_argument("--period-days", type=int, default=30, help="length of the reporting period")
+    report.add_argument(
+        "--scope", default="portfolio", help="portfolio | programme:ID | project:ID"
+    )
+    report.add_argument(
+        "-o", "--output", type=Path, help="file to write (default: stdout; xlsx needs -o)"
+    )
+    report.add_argument(
+        "--period-days", type=int, default=30, help="length of the reporting period"
+    )
     _common(report)
 
     demo = sub.add_parser("demo", help="write a demo or benchmark portfolio folder")
@@ -111,8 +137,11 @@ def build_command_parser() -> argparse.ArgumentParser:
     imp.add_argument("source", type=Path)
     imp.add_argument("url")
     imp.add_argument("--config", type=Path)
-    imp.add_argument("--history", action="store_true",
-                     help="SOURCE is a folder of dated snapshot folders; record milestone trends")
+    imp.add_argument(
+        "--history",
+        action="store_true",
+        help="SOURCE is a folder of dated snapshot folders; record milestone trends",
+    )
     imp.add_argument("--debug", action="store_true")
     return parser
 

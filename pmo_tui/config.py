@@ -45,7 +45,10 @@ class Tolerances:
 
     def for_project(self, project_id: str, programme_id: str | None) -> Tolerance:
         cost, days = self.portfolio.cost, float(self.portfolio.time_days)
-        for level in (self.programme.get(programme_id or "", _EMPTY), self.project.get(project_id, _EMPTY)):
+        for level in (
+            self.programme.get(programme_id or "", _EMPTY),
+            self.project.get(project_id, _EMPTY),
+        ):
             cost = float(level.get("cost", cost))
             days = float(level.get("time_days", days))
         return Tolerance(cost=cost, time_days=int(days))
@@ -183,6 +186,26 @@ def _headers(value: Any, where: str) -> tuple[str, ...]:
     raise _fail(where, f"a column mapping must be a header or a list of headers, not {value!r}")
 
 
+def _check_tolerance(entry: Mapping[str, Any], name: str, where: str) -> None:
+    """Cost is a fraction of BAC (0.10 = 10%); time is whole days. Both are >= 0."""
+    cost = entry.get("cost")
+    if cost is not None and (
+        not isinstance(cost, int | float) or isinstance(cost, bool) or not 0 <= cost <= 1
+    ):
+        raise _fail(
+            where,
+            f"{name} cost = {cost!r}: the cost tolerance is a fraction of the budget "
+            "between 0 and 1 (0.10 means 10%)",
+        )
+    days = entry.get("time_days")
+    if days is not None and (
+        not isinstance(days, int | float) or isinstance(days, bool) or days < 0
+    ):
+        raise _fail(
+            where, f"{name} time_days = {days!r}: the time tolerance is a number of days >= 0"
+        )
+
+
 def parse_config(raw: Mapping[str, Any], where: str = CONFIG_NAME) -> Config:
     src = raw.get("source", {})
     files = {_table(t, where): str(f) for t, f in raw.get("files", {}).items()}
@@ -210,7 +233,10 @@ def parse_config(raw: Mapping[str, Any], where: str = CONFIG_NAME) -> Config:
     }
     date_order = str(src.get("date_order", "auto"))
     if date_order not in ("auto", "iso", "dayfirst", "monthfirst"):
-        raise _fail(where, f"source.date_order must be auto, iso, dayfirst or monthfirst, not {date_order!r}")
+        raise _fail(
+            where,
+            f"source.date_order must be auto, iso, dayfirst or monthfirst, not {date_order!r}",
+        )
     decimal = str(src.get("decimal", "auto"))
     if decimal not in ("auto", ".", ","):
         raise _fail(where, f"source.decimal must be auto, '.' or ',', not {decimal!r}")
@@ -230,6 +256,10 @@ def parse_config(raw: Mapping[str, Any], where: str = CONFIG_NAME) -> Config:
     )
 
     tol = raw.get("tolerances", {})
+    _check_tolerance(tol, "[tolerances]", where)
+    for level in ("programme", "project"):
+        for key, entry in tol.get(level, {}).items():
+            _check_tolerance(entry, f"[tolerances.{level}.{key}]", where)
     portfolio = Tolerance(
         cost=float(tol.get("cost", Tolerance.cost)),
         time_days=int(tol.get("time_days", Tolerance.time_days)),

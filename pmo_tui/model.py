@@ -15,8 +15,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from functools import cached_property
 from datetime import datetime
+from functools import cached_property
 from types import MappingProxyType
 from typing import Literal
 
@@ -140,9 +140,7 @@ def column_names(table: str) -> list[str]:
 
 def empty_frame(table: str) -> pd.DataFrame:
     """A zero-row frame with the canonical columns and dtypes of ``table``."""
-    return pd.DataFrame(
-        {c.name: pd.Series([], dtype=DTYPES[c.kind]) for c in SCHEMAS[table]}
-    )
+    return pd.DataFrame({c.name: pd.Series([], dtype=DTYPES[c.kind]) for c in SCHEMAS[table]})
 
 
 def conform(table: str, frame: pd.DataFrame) -> pd.DataFrame:
@@ -168,7 +166,7 @@ def conform(table: str, frame: pd.DataFrame) -> pd.DataFrame:
         if col.name in frame.columns:
             series = frame[col.name]
             if str(series.dtype) != dtype:
-                series = series.astype(dtype)
+                series = series.astype(pd.api.types.pandas_dtype(dtype))
             out[col.name] = pd.Series(series.array, index=index, name=col.name, copy=False)
         else:
             out[col.name] = pd.Series([None] * n, dtype=dtype, index=index)
@@ -348,8 +346,10 @@ def assemble(
             n
             for n in TABLES
             if full[n] is not previous.states[n]
-            and (full[n].present != previous.states[n].present
-                 or full[n].digest != previous.states[n].digest)
+            and (
+                full[n].present != previous.states[n].present
+                or full[n].digest != previous.states[n].digest
+            )
         }
     else:
         changed_src = set(TABLES)
@@ -389,7 +389,9 @@ def assemble(
     for name in TABLES:
         if previous is not None and frames[name] is previous.frames[name]:
             table_versions[name] = previous.table_versions[name]
-        elif previous is not None and fingerprint(frames[name]) == fingerprint(previous.frames[name]):
+        elif previous is not None and fingerprint(frames[name]) == fingerprint(
+            previous.frames[name]
+        ):
             frames[name] = previous.frames[name]
             table_versions[name] = previous.table_versions[name]
         else:
@@ -435,7 +437,9 @@ def _resolve_programmes(
     projects["programme_id"] = pid.fillna(by_name)
 
     known = set(programmes["programme_id"])
-    used = projects.loc[projects["programme_id"].notna(), ["programme_id", "programme", "portfolio"]]
+    used = projects.loc[
+        projects["programme_id"].notna(), ["programme_id", "programme", "portfolio"]
+    ]
     missing = used[~used["programme_id"].isin(known)]
     if not missing.empty:
         derived = (

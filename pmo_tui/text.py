@@ -31,7 +31,9 @@ def clean(value: object, *, multiline: bool = False) -> str:
         text = _ANSI.sub("", text)
         if multiline:
             text = text.replace("\r\n", "\n").replace("\r", "\n")
-            text = "\n".join(_CONTROL.sub("", line.replace("\t", "    ")) for line in text.split("\n"))
+            text = "\n".join(
+                _CONTROL.sub("", line.replace("\t", "    ")) for line in text.split("\n")
+            )
         else:
             text = _CONTROL.sub("", _WS.sub(" ", text))
     return text

@@ -20,7 +20,8 @@ def core_modules() -> list[str]:
         if path in UI_MODULES or "__pycache__" in path.parts:
             continue
         if "migrations" in path.parts and path.name != "__init__.py":
-            continue  # Alembic scripts only import inside an Alembic run (their AST is still checked)
+            # Alembic scripts only import inside an Alembic run (their AST is still checked)
+            continue
         rel = path.relative_to(ROOT).with_suffix("")
         parts = list(rel.parts)
         if parts[-1] == "__init__":
@@ -31,8 +32,11 @@ def core_modules() -> list[str]:
     return names
 
 
-@pytest.mark.parametrize("path", sorted(p for p in CORE.rglob("*.py") if p not in UI_MODULES),
-                         ids=lambda p: str(p.relative_to(ROOT)))
+@pytest.mark.parametrize(
+    "path",
+    sorted(p for p in CORE.rglob("*.py") if p not in UI_MODULES),
+    ids=lambda p: str(p.relative_to(ROOT)),
+)
 def test_core_source_has_no_textual_import(path: Path) -> None:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     for node in ast.walk(tree):
@@ -42,10 +46,15 @@ def test_core_source_has_no_textual_import(path: Path) -> None:
             names = [node.module or ""]
         else:
             continue
-        bad = [n for n in names if n.split(".")[0] in {"textual", "textual_plotext", "rich"}
-               or n.startswith(("pmo_tui.screens", "pmo_tui.widgets", "pmo_tui.app"))]
+        bad = [
+            n
+            for n in names
+            if n.split(".")[0] in {"textual", "textual_plotext", "rich"}
+            or n.startswith(("pmo_tui.screens", "pmo_tui.widgets", "pmo_tui.app"))
+        ]
         if path == CORE / "cli.py" and bad == ["pmo_tui.app"] and node.col_offset > 0:
-            continue  # the CLI starts the app lazily, inside a function; the subprocess test below proves the rest
+            # the CLI starts the app lazily, inside a function; the subprocess test proves the rest
+            continue
         assert not bad, f"{path.relative_to(ROOT)}:{node.lineno} imports {bad}"
 
 
@@ -56,9 +65,12 @@ def test_importing_every_core_module_leaves_textual_unloaded() -> None:
         "import importlib, sys\n"
         f"for name in {modules!r}:\n"
         "    importlib.import_module(name)\n"
-        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'textual_plotext'))\n"
+        "bad = sorted(m for m in sys.modules\n"
+        "             if m.split('.')[0] in ('textual', 'textual_plotext'))\n"
         "print(','.join(bad))\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "", f"core imported {result.stdout.strip()}"

@@ -1,0 +1,69 @@
+"""pmo-tui.toml: tolerances per level, durations, and mistakes reported instead of misread."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from pmo_tui.config import ConfigError, load_config, parse_config, parse_duration
+
+
+def test_nearest_tolerance_level_wins() -> None:
+    config = parse_config(
+        {
+            "tolerances": {
+                "cost": 0.05,
+                "programme": {"PRG-01": {"time_days": 10}},
+                "project": {"P-1": {"cost": 0.2}},
+            }
+        }
+    )
+    tol = config.tolerances
+    assert tol.for_project("P-1", "PRG-01") == type(tol.portfolio)(cost=0.2, time_days=10)
+    assert tol.for_project("P-2", "PRG-01") == type(tol.portfolio)(cost=0.05, time_days=10)
+    assert tol.for_project("P-3", None) == type(tol.portfolio)(cost=0.05, time_days=30)
+
+
+@pytest.mark.parametrize(
+    "tolerances",
+    [
+        {"cost": 10},  # 1000%: almost certainly meant 10%
+        {"cost": -0.1},
+        {"project": {"P-1": {"cost": 1.5}}},
+        {"programme": {"PRG": {"time_days": -3}}},
+        {"time_days": "thirty"},
+        {"project": {"P-1": {"costs": 0.1}}},  # typo
+    ],
+)
+def test_a_tolerance_that_would_be_misread_is_refused(tolerances: dict) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_config({"tolerances": tolerances})
+    assert "tolerances" in str(info.value)
+
+
+def test_a_broken_config_file_is_reported_and_defaults_are_used(tmp_path: Path) -> None:
+    path = tmp_path / "pmo-tui.toml"
+    path.write_text("[tolerances]\ncost = 10\n", encoding="utf-8")
+    config, problems = load_config(path)
+    assert config.tolerances.portfolio.cost == pytest.approx(0.10)
+    assert (
+        len(problems) == 1
+        and problems[0].file == str(path)
+        and "0.10 means 10%" in problems[0].message
+    )
+
+    path.write_text("this is = = not toml", encoding="utf-8")
+    config, problems = load_config(path)
+    assert problems and problems[0].rule == "config"
+
+
+def test_as_of_and_durations() -> None:
+    config = parse_config({"as_of": "2026-11-30", "display": {"stale_after": "2h"}})
+    assert config.as_of == date(2026, 11, 30)
+    assert config.display.stale_after == timedelta(hours=2)
+    assert parse_duration("15m") == timedelta(minutes=15)
+    assert parse_duration(90) == timedelta(seconds=90)
+    with pytest.raises(ValueError):
+        parse_duration("soon")
