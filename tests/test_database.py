@@ -160,7 +160,7 @@ def test_cli_init_and_import_then_the_database_serves_the_same_portfolio(
 def test_fast_and_fallback_readers_read_the_same(any_url: str, demo: Path) -> None:
     dialect = "sqlite" if any_url.startswith("sqlite") else "postgresql"
     if not adbc_available(dialect):
-        pytest.skip(f"adbc driver for {dialect} is not installed; only the fallback runs")
+        pytest.skip(f"no ADBC driver for {dialect} (not installed, or PMO_TUI_ADBC=0)")
     assert import_source(demo, any_url, out=io.StringIO()) == 0
     fast = DatabaseSource(any_url, use_adbc=True).load()
     slow = DatabaseSource(any_url, use_adbc=False).load()

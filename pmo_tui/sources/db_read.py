@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import importlib.util
 import io
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator, Mapping, Sequence
@@ -67,6 +68,9 @@ class Raw:
 
 
 def adbc_available(dialect: str) -> bool:
+    """Whether the ADBC driver is installed (``PMO_TUI_ADBC=0`` turns the fast path off)."""
+    if os.environ.get("PMO_TUI_ADBC", "").strip().lower() in ("0", "no", "off", "false"):
+        return False
     module = {"sqlite": "adbc_driver_sqlite", "postgresql": "adbc_driver_postgresql"}[dialect]
     return importlib.util.find_spec(module) is not None
 
