@@ -22,19 +22,20 @@ def open_source(options: Options) -> Source:
     spec = options.source
     if spec is None:
         from pmo_tui.data import demo_folder
-
         from pmo_tui.sources.folder import FolderSource
 
-        return FolderSource(demo_folder(), config_path=options.config, demo=True)
+        return FolderSource(demo_folder(), config_path=options.config, demo=True, poll=options.poll)
     if is_url(spec):
         from pmo_tui.sources.database import DatabaseSource
 
-        return DatabaseSource(spec, config_path=options.config)
+        return DatabaseSource(spec, config_path=options.config, poll=options.poll)
     path = Path(spec).expanduser()
     if not path.exists():
         raise SourceUnavailable(f"{spec}: no such folder")
     if not path.is_dir():
-        raise SourceUnavailable(f"{spec}: not a folder (a source is a data folder or a database URL)")
+        raise SourceUnavailable(
+            f"{spec}: not a folder (a source is a data folder or a database URL)"
+        )
     from pmo_tui.sources.folder import FolderSource
 
-    return FolderSource(path, config_path=options.config)
+    return FolderSource(path, config_path=options.config, poll=options.poll)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -93,9 +94,21 @@ def _stat_key(path: Path) -> tuple[int, int] | None:
 class FolderSource:
     """A data folder as a live :class:`~pmo_tui.sources.base.Source`."""
 
-    def __init__(self, path: Path, config_path: Path | None = None, demo: bool = False) -> None:
+    def __init__(
+        self,
+        path: Path,
+        config_path: Path | None = None,
+        demo: bool = False,
+        *,
+        poll: float | None = None,
+    ) -> None:
         self.folder = Path(path)
         self.demo = demo
+        #: seconds between stat scans instead of inotify (network shares), or None
+        self.poll = poll
+        #: time.time() when the last full load started: the watcher reports files
+        #: modified after it, so a save between load and watch is not missed
+        self._load_started: float | None = None
         self.description = "demo portfolio" if demo else str(self.folder)
         self._explicit_config = config_path
         self._config_path = find_config(self.folder, config_path)
@@ -121,6 +134,7 @@ class FolderSource:
 
     def load(self) -> Portfolio:
         with self._lock:
+            self._load_started = time.time()
             at = datetime.now()
             layout = self._discover()
             states = self._read_tables(TABLES, layout, None, at)
@@ -180,7 +194,7 @@ class FolderSource:
     def watch(self, stop: threading.Event) -> Iterator[Change | WatchState]:
         from pmo_tui.sources.watch import watch_folder
 
-        yield from watch_folder(self, stop)
+        yield from watch_folder(self, stop, poll=self.poll, since=self._load_started)
 
     def close(self) -> None:
         self._workbook_sheets.clear()
