@@ -18,6 +18,7 @@ import logging
 import os
 import traceback
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date, datetime
 from pathlib import Path, PurePath
 from typing import Any, ClassVar
@@ -33,6 +34,7 @@ from textual.worker import Worker, WorkerState
 from pmo_tui.config import Config
 from pmo_tui.errors import describe, redact
 from pmo_tui.metrics import MetricsEngine
+from pmo_tui.model import Portfolio
 from pmo_tui.options import Options
 from pmo_tui.problems import Severity
 from pmo_tui.screens import views
@@ -105,8 +107,11 @@ class PmoApp(App[int]):
         *,
         clock: Clock = datetime.now,
         error_log: Path | None = None,
+        preload: Future[Portfolio] | None = None,
     ) -> None:
         super().__init__()
+        #: a load started before the app (see run()), picked up by the first load
+        self._preload = preload
         self.options = options
         self.source = source
         self.config: Config = source.config
@@ -157,8 +162,11 @@ class PmoApp(App[int]):
     def load(self, first: bool = False, change: Change | None = None) -> None:
         """Read the source and compute the metrics, off the UI thread."""
         previous = self.snapshot.portfolio if self.snapshot is not None else None
+        preload, self._preload = self._preload, None
         try:
-            if previous is None:
+            if preload is not None and previous is None:
+                portfolio = preload.result()
+            elif previous is None:
                 portfolio = self.source.load()
             else:
                 portfolio = self.source.refresh(previous, change or Change())
@@ -472,9 +480,12 @@ def run(options: Options) -> int:
     from pmo_tui.sources import open_source
 
     source = open_source(options)
+    # Start reading the data now, while Textual starts and draws the screen.
+    loader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pmo-preload")
     try:
-        app = PmoApp(options, source)
+        app = PmoApp(options, source, preload=loader.submit(source.load))
         app.run()
     finally:
+        loader.shutdown(wait=False, cancel_futures=True)
         source.close()
     return int(app.return_code or 0)

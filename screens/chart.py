@@ -33,8 +33,7 @@ class ChartScreen(Screen[None]):
         yield BurnChart(id="chart-full")
         yield Static(
             Content(
-                "· PV planned   + EV earned (estimated back from today's CPI)   "
-                "* AC actual   ═ BAC budget   │ today"
+                "· PV planned  + EV earned (today's CPI applied back)  * AC actual  ═ BAC  ┆ today"
             ),
             id="chart-legend",
         )

@@ -116,17 +116,19 @@ class HelpScreen(Screen[None]):
         rows = _group(entries)
         order = {"table": 0, "this screen": 1, "everywhere": 3}
         rows.sort(key=lambda r: (order.get(r[3], 2), r[3], r[2]))
-        width = max((len(r[0]) for r in rows), default=4) + 2
+        key_w = max((len(r[0]) for r in rows), default=4) + 2
+        does_w = max((len(r[1]) for r in rows), default=4) + 2
+        id_w = max((len(r[2]) for r in rows), default=4) + 2
         lines: list[Content] = []
-        heading = f"{'key'.ljust(width)}{'does'.ljust(30)}{'binding id'.ljust(22)}where"
+        heading = f"{'key'.ljust(key_w)}{'does'.ljust(does_w)}{'binding id'.ljust(id_w)}where"
         lines.append(Content.styled(heading, "bold underline"))
         for keys, description, ident, where in rows:
             lines.append(
                 Content.assemble(
-                    (keys.ljust(width), "bold $accent"),
-                    description.ljust(30),
-                    (ident.ljust(22), "$text-muted"),
-                    (where, "$text-muted"),
+                    (keys.ljust(key_w), "bold $accent"),
+                    description.ljust(does_w),
+                    (ident.ljust(id_w), "$muted"),
+                    (where, "$muted"),
                 )
             )
         return Content("\n").join(lines)

@@ -54,16 +54,16 @@ def issue_content(row: pd.Series, fmt: Formatter) -> Content:
             text = "–" if missing else one_line(value)
         if column == "owner" and missing:
             text = "— unassigned"
-        lines.append(Content.assemble((f"{label:<12}", "$text-muted"), text))
+        lines.append(Content.assemble((f"{label:<12}", "$muted"), text))
     description = row.get("description")
     lines.append(Content(""))
     lines.append(Content.styled("Description", "bold"))
     if description is None or (not isinstance(description, str) and pd.isna(description)):
-        lines.append(Content.styled("(none)", "$text-muted"))
+        lines.append(Content.styled("(none)", "$muted"))
     else:
         lines.append(Content(clean(description, multiline=True)))
     lines.append(Content(""))
-    lines.append(Content.styled(STORE_NOTE, "$text-muted italic"))
+    lines.append(Content.styled(STORE_NOTE, "$muted italic"))
     return Content("\n").join(lines)
 
 

@@ -65,12 +65,12 @@ class PortfolioScreen(ScopeScreen):
         ]
         incomplete = _value(row, "incomplete")
         if incomplete:
-            parts += [("  note: ", "$text-muted"), (one_line(incomplete), "$text-muted")]
+            parts += [("  note: ", "$muted"), (one_line(incomplete), "$muted")]
         missing = [
             f"{n.upper()} ({_na(row, n)})"
             for n in ("cpi", "spi")
             if _value(row, n) is None and _na(row, n)
         ]
         if missing:
-            parts += [("  n/a: ", "$text-muted"), ("; ".join(missing), "$text-muted")]
+            parts += [("  n/a: ", "$muted"), ("; ".join(missing), "$muted")]
         return Content.assemble(*parts)

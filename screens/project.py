@@ -111,11 +111,11 @@ def progress_lines(row: Row, fmt: Formatter) -> Content:
         reason = _na(row, column)
         text = fmt.percent(value, decimals=1)
         return Content.assemble(
-            (label.ljust(14), "$text-muted"),
+            (label.ljust(14), "$muted"),
             (bar(value), "$accent"),
             " ",
             (text.rjust(7), "bold"),
-            (f"  {reason}" if value is None and reason else "", "$text-muted"),
+            (f"  {reason}" if value is None and reason else "", "$muted"),
         )
 
     lines.append(line("Budget spent", spent, "pct_budget_spent"))
@@ -130,7 +130,7 @@ def progress_lines(row: Row, fmt: Formatter) -> Content:
             if gap < -5
             else "spending in line with time"
         )
-        lines.append(Content.styled(f"{'':14}{verdict} ({gap:+.1f} points)", "$text-muted"))
+        lines.append(Content.styled(f"{'':14}{verdict} ({gap:+.1f} points)", "$muted"))
     burn = _value(row, "burn_rate")
     run_out = _value(row, "run_out_date")
     margin = _value(row, "run_out_margin_days")
@@ -138,16 +138,16 @@ def progress_lines(row: Row, fmt: Formatter) -> Content:
     margin_text = f", {fmt.days(margin)} against the planned end" if margin is not None else ""
     lines.append(
         Content.assemble(
-            ("Burn rate".ljust(14), "$text-muted"),
+            ("Burn rate".ljust(14), "$muted"),
             (
                 f"{fmt.money(burn)}/month"
                 if burn is not None
                 else f"{NA} ({_na(row, 'burn_rate')})",
                 "bold",
             ),
-            ("  run-out ", "$text-muted"),
+            ("  run-out ", "$muted"),
             (run_text, "bold"),
-            (margin_text, "$text-muted"),
+            (margin_text, "$muted"),
         )
     )
     end = fmt.date(_value(row, "end_date"))
@@ -156,25 +156,25 @@ def progress_lines(row: Row, fmt: Formatter) -> Content:
     slip = _value(row, "end_slip_days")
     lines.append(
         Content.assemble(
-            ("End date".ljust(14), "$text-muted"),
-            ("planned ", "$text-muted"),
+            ("End date".ljust(14), "$muted"),
+            ("planned ", "$muted"),
             (end, "bold"),
-            ("  reported ", "$text-muted"),
+            ("  reported ", "$muted"),
             (reported, "bold"),
-            ("  computed ", "$text-muted"),
+            ("  computed ", "$muted"),
             (computed, "bold"),
-            ("  slip ", "$text-muted"),
+            ("  slip ", "$muted"),
             (fmt.days(slip) if slip is not None else NA, "bold"),
         )
     )
     lines.append(
         Content.assemble(
-            ("Cost forecast".ljust(14), "$text-muted"),
-            ("reported ", "$text-muted"),
+            ("Cost forecast".ljust(14), "$muted"),
+            ("reported ", "$muted"),
             (fmt.money(_value(row, "forecast_cost")), "bold"),
-            ("  computed EAC ", "$text-muted"),
+            ("  computed EAC ", "$muted"),
             (fmt.money(_value(row, "eac")), "bold"),
-            ("  RAG judged on ", "$text-muted"),
+            ("  RAG judged on ", "$muted"),
             (one_line(_value(row, "cost_forecast_basis") or NA), "bold"),
         )
     )
@@ -182,7 +182,7 @@ def progress_lines(row: Row, fmt: Formatter) -> Content:
         rag = _value(row, column)
         lines.append(
             Content.assemble(
-                (label.ljust(14), "$text-muted"),
+                (label.ljust(14), "$muted"),
                 (rag_label(rag), f"bold $rag-{rag_tone(rag)}"),
                 "  ",
                 one_line(_value(row, f"{column}_reason") or ""),
@@ -258,7 +258,7 @@ class ProjectScreen(DataScreen):
                 yield Static(id="progress")
             with TabPane("2 Milestones", id="milestones"):
                 yield Pane(
-                    "Milestones  (◇ baseline ◆ forecast/actual ─ slip)",
+                    "Milestones  (◇ baseline ◆ forecast/actual ─ slip ┆ today)",
                     Grid(
                         MILESTONE_COLUMNS,
                         id="milestone-grid",
@@ -345,7 +345,7 @@ class ProjectScreen(DataScreen):
         ]
         reported = _value(row, "reported_rag")
         if reported:
-            parts += [("   reported ", "$text-muted"), (reported_rag_label(reported), "bold")]
+            parts += [("   reported ", "$muted"), (reported_rag_label(reported), "bold")]
         if bool(_value(row, "watermelon")):
             parts += [("  W watermelon", "bold $rag-red")]
         facts = [f"id {one_line(self.project_id)}"]
@@ -354,7 +354,7 @@ class ProjectScreen(DataScreen):
             if value:
                 facts.append(f"{label} {one_line(value)}")
         facts.append(f"{fmt.date(_value(row, 'start_date'))} → {fmt.date(_value(row, 'end_date'))}")
-        parts += ["\n", ("  ·  ".join(facts), "$text-muted")]
+        parts += ["\n", ("  ·  ".join(facts), "$muted")]
         header.update(Content.assemble(*parts))
 
         self.query_one("#evm", FigureBlock).set_figures(

@@ -410,24 +410,59 @@ def upcoming_rows(frame: pd.DataFrame, fmt: Formatter) -> list[GridRow]:
     return rows
 
 
+#: which timeline character wins when several fall into one narrower cell
+_TIMELINE_RANK = {"◆": 4, "◇": 3, "┆": 2, "─": 1, "·": 0}
+
+
+def squeeze_timeline(text: str, width: int) -> str:
+    """The same timeline in ``width`` cells, keeping the markers."""
+    if width <= 0 or len(text) <= width:
+        return text
+    cells = [""] * width
+    for i, char in enumerate(text):
+        j = i * width // len(text)
+        if not cells[j] or _TIMELINE_RANK.get(char, 0) > _TIMELINE_RANK.get(cells[j], 0):
+            cells[j] = char
+    return "".join(cells)
+
+
 MILESTONE_COLUMNS: tuple[GridColumn, ...] = (
     GridColumn("name", "Milestone", 22, flex=True, min_width=12),
     GridColumn("key", "Key", 3, priority=4, title="Key milestone"),
     GridColumn("baseline", "Baseline", 10, priority=1, min_width=10),
     GridColumn("forecast", "Forecast", 10, priority=1, min_width=10),
-    GridColumn("actual", "Actual", 10, priority=2, min_width=10),
+    GridColumn("actual", "Actual", 10, priority=3, min_width=10),
     GridColumn("slip", "Slip", 6, align="right", min_width=5, title="Slip in days"),
     GridColumn("status", "Status", 10, min_width=10),
-    GridColumn("timeline", "Timeline", 20, priority=1, sortable=False, min_width=12),
+    GridColumn(
+        "timeline",
+        "Timeline",
+        20,
+        priority=2,
+        flex=True,
+        sortable=False,
+        min_width=10,
+        squeeze=squeeze_timeline,
+    ),
     GridColumn("reason", "Why", 36, flex=True, priority=5, min_width=16, title="Status reason"),
     GridColumn("id", "ID", 8, priority=6, title="Milestone id"),
 )
 
 
-def _timeline(
-    baseline: date | None, outcome: date | None, start: date, span_days: int, width: int = 20
+def timeline(
+    baseline: date | None,
+    outcome: date | None,
+    start: date,
+    span_days: int,
+    today: date | None = None,
+    *,
+    width: int = 20,
 ) -> str:
-    """A one-line text timeline: ``◇`` baseline, ``◆`` forecast/actual, ``─`` the slip."""
+    """A one-line text timeline over the project's milestone dates.
+
+    ``◇`` baseline, ``◆`` forecast (or actual), ``─`` the slip between them,
+    ``┆`` today.
+    """
     cells = ["·"] * width
     if span_days <= 0:
         return "".join(cells)
@@ -435,6 +470,8 @@ def _timeline(
     def pos(day: date) -> int:
         return max(0, min(width - 1, round((day - start).days / span_days * (width - 1))))
 
+    if today is not None:
+        cells[pos(today)] = "┆"
     if baseline is not None and outcome is not None:
         a, b = sorted((pos(baseline), pos(outcome)))
         for i in range(a, b + 1):
@@ -500,7 +537,7 @@ def milestone_rows(frame: pd.DataFrame, fmt: Formatter, as_of: date) -> list[Gri
                     fmt.date(actual),
                     fmt.days(slip),
                     milestone_label(status),
-                    _timeline(baseline, actual or forecast, start, span),
+                    timeline(baseline, actual or forecast, start, span, as_of),
                     reason,
                     _text(r.get("milestone_id")),
                 ),

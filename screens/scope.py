@@ -292,5 +292,5 @@ def project_detail(snapshot: Snapshot, project_id: str) -> Content:
         if _value(row, name) is None and _na(row, name)
     ]
     if missing:
-        parts += [(f"  {NA}: ", "$text-muted"), ("; ".join(missing), "$text-muted")]
+        parts += [(f"  {NA}: ", "$muted"), ("; ".join(missing), "$muted")]
     return Content.assemble(*parts)

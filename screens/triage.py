@@ -196,12 +196,12 @@ class TriageScreen(DataScreen):
         app = self.pmo
         for binding_id, name, value in self.facets.describe():
             key = app.key_for_screen(binding_id, type(self))
-            style = "bold $rag-amber" if value not in ("any", "everyone") else "bold"
-            parts += [(f"[{key}] ", "$accent"), (f"{name}: ", "$text-muted"), (value, style), "   "]
+            style = "bold $rag-amber" if value not in ("any", "all") else "bold"
+            parts += [(f"[{key}] ", "$accent"), (f"{name}: ", "$muted"), (value, style), "  "]
         if self.facets.active:
             parts += [
                 (f"[{app.key_for_screen('triage.clear', type(self))}] ", "$accent"),
-                ("clear", "$text-muted"),
+                ("clear", "$muted"),
             ]
         self.query_one("#facets", Static).update(Content.assemble(*parts), layout=False)
 
@@ -246,9 +246,7 @@ class TriageScreen(DataScreen):
         project = row.cells[grid.column_index("project")]
         ident = row.cells[grid.column_index("id")]
         detail.update(
-            Content.assemble(
-                (ident, "bold"), " ", title, ("  in ", "$text-muted"), (project, "bold")
-            ),
+            Content.assemble((ident, "bold"), " ", title, ("  in ", "$muted"), (project, "bold")),
             layout=False,
         )
 

@@ -85,7 +85,7 @@ MARKER_CLASSES: dict[str, str] = {
     "+": "burn--ev",
     "*": "burn--ac",
     "═": "burn--bac",
-    "▏": "burn--today",
+    "┆": "burn--today",
 }
 _ESCAPES = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -107,7 +107,7 @@ class BurnChart(PlotextPlot):
     BurnChart > .burn--ac { color: $rag-red; }
     BurnChart > .burn--bac { color: $foreground; text-style: bold; }
     BurnChart > .burn--today { color: $rag-amber; }
-    BurnChart > .burn--axis { color: $text-muted; }
+    BurnChart > .burn--axis { color: $muted; }
     """
 
     def __init__(self, fmt: Formatter | None = None, *, id: str | None = None) -> None:
@@ -200,10 +200,10 @@ class BurnChart(PlotextPlot):
             top = max(top, series.bac)
             plt.plot(x, [series.bac] * count, label="BAC budget", marker="═", color="white")
         if series.today >= 0 and top > 0:
-            # a column of "▏" (plotext's vline draws "│", the same as the axes)
+            # a column of "┆" (plotext's vline draws "│", the same as the axes)
             steps = max(2, height)
             levels = [top * 1.1 * k / (steps - 1) for k in range(steps)]
-            plt.scatter([float(series.today)] * steps, levels, marker="▏", color="yellow")
+            plt.scatter([float(series.today)] * steps, levels, marker="┆", color="yellow")
 
         ticks = _ticks(count, max(2, width // 12))
         if series.today >= 0 and width >= 60:

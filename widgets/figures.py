@@ -60,9 +60,9 @@ class FigureBlock(Widget):
             for figure in figures[start : start + per_line]:
                 style = f"bold $rag-{figure.tone}" if figure.tone in RAG_LABELS else "bold"
                 if figure.value == NA:
-                    style = "$text-muted"
+                    style = "$muted"
                 parts += [
-                    (one_line(figure.label).ljust(label_w), "$text-muted"),
+                    (one_line(figure.label).ljust(label_w), "$muted"),
                     (one_line(figure.value).rjust(value_w), style),
                     "   ",
                 ]
@@ -71,9 +71,9 @@ class FigureBlock(Widget):
             if figure.value == NA and figure.reason:
                 lines.append(
                     Content.assemble(
-                        ("  n/a ", "$text-muted"),
+                        ("  n/a ", "$muted"),
                         (one_line(figure.label), "bold"),
-                        (f": {one_line(figure.reason)}", "$text-muted"),
+                        (f": {one_line(figure.reason)}", "$muted"),
                     )
                 )
         return lines

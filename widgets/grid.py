@@ -58,6 +58,8 @@ class GridColumn:
     sortable: bool = True
     #: what the help/sort picker calls it when the label is terse
     title: str = ""
+    #: shortens a cell to a narrower column instead of cutting it (e.g. a timeline)
+    squeeze: Callable[[str, int], str] | None = None
 
     @property
     def name(self) -> str:
@@ -563,6 +565,8 @@ class Grid(ScrollView, can_focus=True):
             if changed and changed.get(column.key, 0.0) > cutoff:
                 style = style + changed_style
             text = row.cells[index] if index < len(row.cells) else ""
+            if column.squeeze is not None and len(text) > col_width:
+                text = column.squeeze(text, col_width)
             segments.append(Segment(fit(text, col_width, column.align), style))
         used = sum(cell_len(s.text) for s in segments)
         if used < width:

@@ -52,12 +52,12 @@ class Tile(Widget):
         value = kpi.value if cell_len(kpi.value) <= width or not kpi.short else kpi.short
         value_style = f"bold $rag-{kpi.tone}" if kpi.tone in RAG_LABELS else "bold"
         parts: list[Content | tuple[str, str] | str] = [
-            (one_line(kpi.label, width), "$text-muted"),
+            (one_line(kpi.label, width), "$muted"),
             "\n",
             (one_line(value), value_style),
         ]
         if kpi.note and self.content_region.height >= 3:
-            parts += ["\n", (one_line(kpi.note, width), "$text-muted")]
+            parts += ["\n", (one_line(kpi.note, width), "$muted")]
         return Content.assemble(*parts)
 
 

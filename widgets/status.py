@@ -101,19 +101,24 @@ class StatusBar(Widget):
         if info.last_checked is not None:
             parts.append(
                 (
-                    3,
+                    2,
                     Content.assemble(
                         ("checked " if not compact else "chk ", label),
                         (Formatter.when(info.last_checked)[11:], value),
                     ),
                 )
             )
-        if info.today is not None:
-            parts.append((4, Content.assemble(("today ", label), (info.today.isoformat(), value))))
         if info.read_only:
             parts.append((5, Content.styled("read-only", label)))
         source = one_line(info.source) or "no source"
-        parts.append((6, Content.styled(source, value)))
+        if compact and len(source) > 24:
+            source = "…" + source[-23:]
+        parts.append((3, Content.styled(source, value)))
+        if info.today is not None:
+            day = info.today.isoformat()
+            parts.append(
+                (4, Content.assemble(("today ", label), (day[5:] if compact else day, value)))
+            )
         return parts
 
     def _fit(
@@ -126,12 +131,6 @@ class StatusBar(Widget):
             if total <= width:
                 return chosen
             worst = max(range(len(chosen)), key=lambda i: (chosen[i][0], i))
-            if chosen[worst][0] == 6 and cell_len(chosen[worst][1].plain) > 16:
-                # shorten the source from the left before dropping it
-                piece = chosen[worst][1].plain
-                keep = max(15, len(piece) - (total - width) - 1)
-                chosen[worst] = (7, Content("…" + piece[-keep:]))
-                continue
             chosen.pop(worst)
         return chosen
 
@@ -143,5 +142,5 @@ class StatusBar(Widget):
             if len(compact) > len(chosen):
                 chosen = compact
         # the source first, then the rest in order of importance
-        ordered = sorted(chosen, key=lambda p: -1 if p[0] >= 6 else p[0])
+        ordered = sorted(chosen, key=lambda p: -1 if p[0] == 3 else p[0])
         return Content(" ") + Content(" │ ").join(p for _, p in ordered)
