@@ -96,7 +96,6 @@ class PmoApp(App[int]):
         Binding("t", "triage", "Triage", id="triage"),
         Binding("p", "problems", "Problems", show=False, id="problems"),
         Binding("r", "refresh", "Refresh", id="refresh"),
-        Binding("c", "chart", "Chart", show=False, id="chart"),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="quit.now"),
     ]
 

@@ -38,6 +38,8 @@ from textual.strip import Strip
 Align = Literal["left", "right", "center"]
 SortValue = Any
 
+#: columns this important may narrow a flex column (a name) to make room for themselves
+SQUEEZE_PRIORITY = 2
 #: cell style tokens -> component class
 TONES: tuple[str, ...] = ("red", "amber", "green", "grey", "dim", "strong", "accent")
 
@@ -424,31 +426,52 @@ class Grid(ScrollView, can_focus=True):
         return max(1, self.scrollable_content_region.width if self.is_mounted else 80)
 
     def _layout(self, width: int) -> list[tuple[int, int]]:
-        """(column index, width) for the columns that fit, in display order."""
+        """(column index, width) for the columns that fit, in display order.
+
+        Columns are taken in priority order. A flex column (a name) first asks for
+        its preferred width, and gives width back down to its minimum when an
+        important column (priority up to ``SQUEEZE_PRIORITY``) would not fit
+        otherwise. Once a column does not fit, no less important column is shown
+        (equally important ones still may be).
+        """
         if self._column_layout is not None and self._column_layout[0] == width:
             return self._column_layout[1]
         columns = self._columns
         natural = self._natural
+
+        def floor(i: int) -> int:
+            return min(columns[i].min_width, natural[i])
+
+        def preferred(i: int) -> int:
+            return max(min(columns[i].width, natural[i]), floor(i))
+
         order = sorted(range(len(columns)), key=lambda i: (columns[i].priority, i))
-        chosen: list[int] = []
-        used = 1  # leading padding
+        widths: dict[int, int] = {}
+        cutoff: int | None = None
         for index in order:
             column = columns[index]
-            # a flex column asks for its preferred width while columns are chosen, so a
-            # long name is not squeezed to make room for a less important column
-            need = max(min(column.width, natural[index]), min(column.min_width, natural[index]))
-            if chosen and used + 1 + need > width:
-                if not column.flex or used + 1 + column.min_width > width:
-                    continue
-                need = column.min_width
-            chosen.append(index)
-            used += need + (1 if len(chosen) > 1 else 0)
-        chosen.sort()
-        widths = {}
-        for index in chosen:
-            column = columns[index]
-            base = column.min_width if column.flex else min(column.width, natural[index])
-            widths[index] = max(base, min(column.min_width, natural[index]))
+            if cutoff is not None and column.priority > cutoff:
+                break
+            need = preferred(index)
+            used = 1 + sum(widths.values()) + len(widths)  # padding and gaps
+            if not widths or used + need <= width:
+                widths[index] = need
+                continue
+            slack = 0
+            if column.priority <= SQUEEZE_PRIORITY:
+                slack = sum(widths[i] - floor(i) for i in widths if columns[i].flex)
+            if column.flex:
+                need = floor(index)
+            if used + need > width + slack:
+                cutoff = column.priority
+                continue
+            over = used + need - width
+            for i in sorted((i for i in widths if columns[i].flex), reverse=True):
+                give = min(over, widths[i] - floor(i))
+                widths[i] -= give
+                over -= give
+            widths[index] = need
+        chosen = sorted(widths)
         spare = width - 1 - sum(widths.values()) - max(0, len(chosen) - 1)
         flex = [i for i in chosen if columns[i].flex]
         for index in flex:

@@ -1,0 +1,76 @@
+"""How figures, dates and statuses are written on screen."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+
+import pandas as pd
+from pmo_tui.screens.rows import squeeze_timeline, timeline
+from pmo_tui.widgets.fmt import (
+    Formatter,
+    milestone_label,
+    rag_label,
+    reported_rag_label,
+    severity_label,
+)
+
+EUR = Formatter()
+
+
+def test_money_full_and_compact() -> None:
+    assert EUR.money(1234567.89) == "€1,234,568"
+    assert EUR.money(1234567.891, cents=True) == "€1,234,567.89"
+    assert EUR.money(-12.4) == "-€12"
+    assert EUR.money(-0.2) == "€0"  # no "-€0"
+    assert EUR.money_compact(1_234_567) == "€1.2M"
+    assert EUR.money_compact(999_600) == "€1.0M"
+    assert EUR.money_compact(345_000) == "€345k"
+    assert EUR.money_compact(12_300_000_000) == "€12.3bn"
+    assert EUR.money_compact(-45_200) == "-€45.2k"
+    assert EUR.money_compact(950) == "€950"
+
+
+def test_missing_or_undefined_figures_read_na() -> None:
+    for value in (None, math.nan, math.inf, pd.NA, pd.NaT):
+        assert EUR.money(value) == "n/a"
+        assert EUR.ratio(value) == "n/a"
+        assert EUR.percent(value) == "n/a"
+    assert EUR.date(None) == "–" and EUR.date(pd.NaT) == "–"
+
+
+def test_other_currencies_and_separators() -> None:
+    dutch = Formatter(currency="€ ", thousands=".", decimal=",")
+    assert dutch.money(1234567.5, cents=True) == "€ 1.234.567,50"
+    assert dutch.ratio(0.934) == "0,93"
+    assert Formatter(currency="$").money_compact(2_500_000) == "$2.5M"
+
+
+def test_dates_are_iso_and_days_signed() -> None:
+    assert EUR.date(pd.Timestamp("2026-11-30 13:45")) == "2026-11-30"
+    assert EUR.date(date(2026, 1, 2)) == "2026-01-02"
+    assert EUR.month(datetime(2026, 3, 1)) == "2026-03"
+    assert EUR.days(12) == "+12d" and EUR.days(-3) == "-3d" and EUR.days(0) == "0d"
+
+
+def test_statuses_are_words_and_symbols() -> None:
+    assert rag_label("red") == "● RED"
+    assert rag_label("AMBER") == "◐ AMB"
+    assert rag_label(None) == "? GRY"
+    assert rag_label("nonsense") == "? GRY"
+    assert reported_rag_label("amber/green") == "◐ AMB/GRN"
+    assert reported_rag_label("[red]x[/red]") == "? [red]x[/red]"  # unknown: shown as text
+    assert reported_rag_label(None) == "–"
+    assert severity_label(4) == "▲ critical" and severity_label(pd.NA) == "? unknown"
+    assert milestone_label("late") == "✗ late" and milestone_label(None) == "? no data"
+
+
+def test_timeline_marks_baseline_forecast_slip_and_today() -> None:
+    start = date(2026, 1, 1)
+    line = timeline(date(2026, 3, 1), date(2026, 6, 1), start, 365, date(2026, 12, 31))
+    assert len(line) == 20
+    assert line.index("◇") < line.index("◆")
+    assert "─" in line[line.index("◇") : line.index("◆")]
+    assert line.endswith("┆")
+    short = squeeze_timeline(line, 8)
+    assert len(short) == 8 and "◇" in short and "◆" in short
