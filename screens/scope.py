@@ -112,6 +112,7 @@ def scope_kpis(row: Row | None, fmt: Formatter) -> list[Kpi]:
             f"RAG {rag_label(rag)}",
             rag_counts_text(counts),
             short=rag_counts_text(counts, words=False),
+            weight=2,
             tone=rag_tone(rag),
             note=rag_note,
             tooltip=one_line(_value(row, "rag_reason") or ""),
