@@ -76,8 +76,13 @@ class ProblemsScreen(DataScreen):
         self._problems: tuple[Problem, ...] = ()
 
     def compose_body(self) -> ComposeResult:
-        grid = Grid(COLUMNS, id="problems-grid", empty_text="No problems: every row loaded.")
-        yield Pane("Loader problems", grid, hint="enter: full text below", id="problems-pane")
+        grid = Grid(
+            COLUMNS,
+            id="problems-grid",
+            empty_text="No problems: every row loaded.",
+            selectable=False,
+        )
+        yield Pane("Loader problems", grid, hint="the full text is below", id="problems-pane")
         yield Static(id="problem-detail", classes="detail-line")
 
     def on_mount(self) -> None:

@@ -263,6 +263,7 @@ class ProjectScreen(DataScreen):
                         MILESTONE_COLUMNS,
                         id="milestone-grid",
                         empty_text="This project has no milestones.",
+                        selectable=False,
                     ),
                     id="milestone-pane",
                 )
@@ -270,7 +271,12 @@ class ProjectScreen(DataScreen):
             with TabPane("3 Costs", id="costs"):
                 yield Pane(
                     "Actual costs by month and category",
-                    Grid((), id="cost-grid", empty_text="No cost lines for this project."),
+                    Grid(
+                        (),
+                        id="cost-grid",
+                        empty_text="No cost lines for this project.",
+                        selectable=False,
+                    ),
                     hint="dim: months after today",
                     id="cost-pane",
                 )

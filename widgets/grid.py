@@ -198,6 +198,7 @@ class Grid(ScrollView, can_focus=True):
         columns: Sequence[GridColumn],
         *,
         empty_text: str = "Nothing to show.",
+        selectable: bool = True,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
@@ -216,6 +217,8 @@ class Grid(ScrollView, can_focus=True):
         self._sort_reverse = False
         self._loaded = False
         self.empty_text = empty_text
+        #: whether enter opens a row (the key is hidden where it would do nothing)
+        self.selectable = selectable
         #: key -> column key -> monotonic time the cell last changed
         self.changed_at: dict[str, dict[str, float]] = {}
         #: how long changed cells are highlighted; 0 turns change marks off
@@ -629,7 +632,7 @@ class Grid(ScrollView, can_focus=True):
         if position is None:
             return
         self._move(position)
-        if event.chain >= 2 and self.cursor_key is not None:
+        if event.chain >= 2 and self.cursor_key is not None and self.selectable:
             self.post_message(self.Selected(self, self.cursor_key))
 
     def action_cursor_down(self) -> None:
@@ -650,9 +653,12 @@ class Grid(ScrollView, can_focus=True):
     def action_page_up(self) -> None:
         self._move(self._cursor - self._body_height())
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.selectable or action != "select"
+
     def action_select(self) -> None:
         key = self.cursor_key
-        if key is not None:
+        if key is not None and self.selectable:
             self.post_message(self.Selected(self, key))
 
     def refresh_line(self, position: int) -> None:
