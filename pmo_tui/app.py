@@ -29,7 +29,7 @@ from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
 from textual.message import Message
 from textual.screen import Screen
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from pmo_tui.config import Config
 from pmo_tui.errors import describe, redact
@@ -183,6 +183,8 @@ class PmoApp(App[int]):
             self._log_exception(exc)
             self.post_message(LoadFailed(describe(exc)))
             return
+        if get_current_worker().is_cancelled:
+            return  # a newer load started meanwhile; its snapshot wins
         self.post_message(DataReady(snapshot, first=first))
 
     def on_data_ready(self, message: DataReady) -> None:
@@ -216,7 +218,15 @@ class PmoApp(App[int]):
             self._log_exception(event.worker.error)
 
     def apply_snapshot(self, snapshot: Snapshot) -> None:
-        """The one place new data reaches the screens (load, refresh, live updates)."""
+        """The one place new data reaches the screens (load, refresh, live updates).
+
+        Every screen in the stack updates in place (keyed rows, so cursor, scroll,
+        filter and sort survive; changed cells are marked for a few seconds).
+        A snapshot older than the one on screen is ignored.
+        """
+        current = self.snapshot
+        if current is not None and snapshot.portfolio.version < current.portfolio.version:
+            return
         self.snapshot = snapshot
         self.loading = False
         self.load_error = None

@@ -53,7 +53,7 @@ class Facets:
     def describe(self) -> list[tuple[str, str, str]]:
         """(binding id, facet, value) for the facet line."""
         owner = (
-            "everyone"
+            "all"
             if self.owner is None
             else ("unassigned" if self.owner == UNASSIGNED else one_line(self.owner, 24))
         )

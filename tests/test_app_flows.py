@@ -346,6 +346,25 @@ async def test_refresh_picks_up_a_changed_file_and_keeps_the_cursor(folder: Path
         assert "name" in grid.changed_at.get("P-01", {})  # the changed cell is marked
 
 
+async def test_rapid_refreshes_end_on_the_newest_data(folder: Path) -> None:
+    app = make_app(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_data(pilot, app)
+        projects = folder / "projects.csv"
+        projects.write_text(
+            projects.read_text().replace("Sports hall", "Sports hall (rebuilt)"), encoding="utf-8"
+        )
+        await pilot.press("r", "r", "r", "r", "r")
+        for _ in range(200):
+            await pilot.pause(0.05)
+            if not app.loading and not app.workers:
+                break
+        await pilot.press("j", "enter")
+        await pilot.pause()
+        assert "Sports hall (rebuilt)" in screen_text(app)
+        assert "loading" not in screen_text(app)
+
+
 async def test_zoom_maximises_the_focused_pane(folder: Path) -> None:
     app = make_app(folder)
     async with app.run_test(size=(80, 24)) as pilot:
