@@ -1,50 +1,63 @@
 """Progress reports: one computation (:func:`build_report_data`), many formats.
 
-``run_report`` backs ``pmo-tui report SOURCE --format ... [--scope ...]``. It
-opens the source, computes the metrics with "today" = ``--as-of``, else the
-config's ``as_of``, else the local date, resolves the scope and renders the
-report tree in the chosen format. A format is a function from the tree to
-text (or bytes for xlsx); register it in ``RENDERERS``.
+``run_report`` backs ``pmo-tui report SOURCE --format md|html|xlsx|json
+[--scope ...]``. It opens the source, computes the metrics with "today" =
+``--as-of``, else the config's ``as_of``, else the local date, resolves the
+scope, reads the triage store read-only (decisions, notes, forecast history;
+a store that cannot be opened becomes a note in the report), applies the
+officers' decisions and renders the report tree in the chosen format.
+
+From an already-loaded snapshot (the TUI's ``x``), use :func:`write_report`.
+A format is a function from the tree to text (or bytes for xlsx); they are
+registered in ``RENDERERS``. Officer docs: docs/reports.md.
 """
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 from pmo_tui.options import Options
 from pmo_tui.report.data import SCHEMA, SCHEMA_VERSION, build_report_data, records
+from pmo_tui.report.export import (
+    EXTENSIONS,
+    FORMATS,
+    RENDERERS,
+    default_name,
+    render,
+    report_data,
+    scope_reads,
+    write_atomically,
+    write_report,
+)
+from pmo_tui.report.facts import StoreFacts, open_and_read
 from pmo_tui.report.scope import Scope, ScopeError, parse_scope, resolve_scope
+from pmo_tui.report.triage import with_triage
 
 __all__ = [
+    "EXTENSIONS",
+    "FORMATS",
     "RENDERERS",
     "SCHEMA",
     "SCHEMA_VERSION",
     "Scope",
     "ScopeError",
+    "StoreFacts",
     "build_report_data",
+    "default_name",
     "parse_scope",
     "records",
+    "render",
+    "report_data",
     "resolve_scope",
     "run_report",
+    "with_triage",
+    "write_report",
 ]
 
 EXIT_OK, EXIT_USAGE = 0, 2
-
-
-def _json(data: Any) -> str:
-    from pmo_tui.report.json_report import render
-
-    return render(data)
-
-
-#: format name -> renderer of the report tree (str for text formats, bytes for binary ones)
-RENDERERS: dict[str, Callable[[Any], str | bytes]] = {"json": _json}
 
 
 def today(options: Options, config_as_of: date | None) -> date:
@@ -62,17 +75,19 @@ def run_report(
     out: TextIO,
 ) -> int:
     """Write the report; 0 on success, 2 on a usage error (one line on stderr)."""
-    renderer = RENDERERS.get(fmt)
-    if renderer is None:
-        return _usage(f"--format {fmt} is not implemented yet; use --format json")
+    if fmt not in RENDERERS:
+        return _usage(f"--format {fmt} is not known; use one of {', '.join(FORMATS)}")
     if period_days < 1:
         return _usage(f"--period-days must be at least 1, not {period_days}")
+    if output is None and fmt == "xlsx":
+        return _usage("--format xlsx writes a binary file; give -o FILE")
     try:
         wanted = parse_scope(scope)
     except ScopeError as exc:
         return _usage(str(exc))
 
     from pmo_tui.metrics import compute
+    from pmo_tui.report.export import report_period
     from pmo_tui.sources import open_source
 
     source = open_source(options)
@@ -86,39 +101,30 @@ def run_report(
         resolved = resolve_scope(wanted, metrics)
     except ScopeError as exc:
         return _usage(str(exc))
-    data = build_report_data(
-        metrics,
+    facts = open_and_read(
+        options,
+        period=report_period(metrics.as_of, period_days),
+        **scope_reads(metrics, resolved),
+    )
+    data = report_data(
         portfolio,
+        metrics,
         resolved,
         config=config,
         source=source.description,
+        facts=facts,
         period_days=period_days,
     )
-    rendered = renderer(data)
+    rendered = render(data, fmt)
     if output is None:
-        if isinstance(rendered, bytes):
-            return _usage(f"--format {fmt} writes a binary file; give -o FILE")
+        assert isinstance(rendered, str)
         out.write(rendered)
         out.flush()
     else:
-        _write_atomically(output, rendered)
+        write_atomically(output.expanduser(), rendered)
     return EXIT_OK
 
 
 def _usage(message: str) -> int:
     print(f"error: {message}", file=sys.stderr)
     return EXIT_USAGE
-
-
-def _write_atomically(path: Path, content: str | bytes) -> None:
-    """Write next to ``path`` and rename, so a reader never sees half a report."""
-    path = path.expanduser()
-    folder = path.parent if str(path.parent) else Path()
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content.encode("utf-8") if isinstance(content, str) else content)
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

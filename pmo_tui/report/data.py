@@ -22,11 +22,18 @@ from pmo_tui import __version__
 from pmo_tui.config import Config
 from pmo_tui.metrics import Metrics
 from pmo_tui.model import TABLES, Portfolio
-from pmo_tui.problems import Severity
+from pmo_tui.problems import Problem, Severity
+from pmo_tui.report.activity import activity_records, item_index
+from pmo_tui.report.facts import StoreFacts
 from pmo_tui.report.scope import Scope
+from pmo_tui.report.tolerance import tolerance_records
+from pmo_tui.report.trend import mta_block
+from pmo_tui.report.triage import issue_triage_columns
 
 SCHEMA = "pmo-tui/report"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+#: problems listed in ``source.problem_list`` (the counts cover all of them)
+PROBLEM_LIST_LIMIT = 50
 
 #: columns in currency: rounded to the cent
 MONEY = frozenset(
@@ -65,8 +72,19 @@ def build_report_data(
     config: Config,
     source: str,
     period_days: int = 30,
+    store: StoreFacts | None = None,
+    generated_at: datetime | None = None,
 ) -> Record:
-    """Every figure of ``scope`` as a plain tree (see ``docs/report-schema.md``)."""
+    """Every figure of ``scope`` as a plain tree (see ``docs/report-schema.md``).
+
+    ``portfolio`` is the snapshot as the source gave it; ``metrics`` should be
+    computed from ``with_triage(portfolio, store.triage)`` so that officers'
+    decisions count in RAG and issue counts (``run_report`` and
+    ``write_report`` do this). ``store`` carries what the triage store holds
+    for the scope; without it the decisions and MTA sections say so.
+    """
+    facts = store if store is not None else StoreFacts.unavailable("no triage store was given")
+    generated = (generated_at or datetime.now()).astimezone()
     as_of = metrics.as_of
     projects = metrics.scope_projects(scope.level, scope.key)
     ids = projects["project_id"]
@@ -77,8 +95,13 @@ def build_report_data(
         "schema": SCHEMA,
         "schema_version": SCHEMA_VERSION,
         "generator": f"pmo-tui {__version__}",
+        "generated_at": generated.isoformat(timespec="seconds"),
         "as_of": as_of.isoformat(),
         "currency": metrics.currency,
+        "number_format": {
+            "thousands": config.display.locale_thousands,
+            "decimal": config.display.locale_decimal,
+        },
         "scope": _scope(metrics, scope),
         "period": {
             "days": period_days,
@@ -87,8 +110,13 @@ def build_report_data(
             "next_start": (as_of + timedelta(days=1)).isoformat(),
             "next_end": next_end.isoformat(),
         },
-        "source": _source(portfolio, source),
+        "source": _source(portfolio, source, config, generated),
         "tolerances": _tolerances(config, scope, metrics),
+        "store": {
+            "description": facts.description,
+            "available": facts.available,
+            "note": facts.note,
+        },
     }
     if scope.level == "project":
         data["summary"] = records(projects)[0]
@@ -131,7 +159,21 @@ def build_report_data(
     )
     data["milestones"] = records(ms)
     iss = metrics.issues.loc[metrics.issues["project_id"].isin(ids)]
-    data["issues"] = records(iss)
+    data["issues"] = records(issue_triage_columns(iss, portfolio["issues"], facts.triage))
+    data["tolerance_status"] = tolerance_records(projects, ms)
+    data["activity"] = activity_records(
+        facts.activity,
+        item_index(projects, ms, iss),
+        keep_unknown=scope.level == "portfolio",
+    )
+    data["mta"] = mta_block(
+        facts.history,
+        ms,
+        level=scope.level,
+        as_of=as_of,
+        store_available=facts.available,
+        store_note=facts.note,
+    )
     data["s_curve"] = records(
         metrics.s_curve(scope.level, scope.key) if len(projects) else _empty_curve()
     )
@@ -171,7 +213,7 @@ def _scope(metrics: Metrics, scope: Scope) -> Record:
     return {"level": scope.level, "id": scope.key, "name": name}
 
 
-def _source(portfolio: Portfolio, description: str) -> Record:
+def _source(portfolio: Portfolio, description: str, config: Config, generated: datetime) -> Record:
     problems = portfolio.problems
     tables: Record = {}
     for name in TABLES:
@@ -193,7 +235,30 @@ def _source(portfolio: Portfolio, description: str) -> Record:
         "warnings": sum(1 for p in problems if p.severity is Severity.WARNING),
         "stale_tables": [{"table": t, "reason": r} for t, r in sorted(portfolio.stale.items())],
         "tables": tables,
+        "problem_list": [_problem(p) for p in problems[:PROBLEM_LIST_LIMIT]],
+        "stale_after_hours": round(config.display.stale_after.total_seconds() / 3600, 2),
+        "data_age_hours": _age_hours(portfolio.data_as_of, generated),
     }
+
+
+def _problem(problem: Problem) -> Record:
+    return {
+        "file": problem.file,
+        "row": problem.row,
+        "column": problem.column,
+        "value": problem.value,
+        "rule": problem.rule,
+        "message": problem.message,
+        "severity": str(problem.severity),
+    }
+
+
+def _age_hours(loaded: datetime | None, now: datetime) -> float | None:
+    """Hours between the data's load time and the report (None when unknown)."""
+    if loaded is None:
+        return None
+    start = loaded if loaded.tzinfo is not None else loaded.astimezone()
+    return round(max(0.0, (now - start).total_seconds() / 3600), 2)
 
 
 def _tolerances(config: Config, scope: Scope, metrics: Metrics) -> Record:

@@ -1,0 +1,211 @@
+"""Tolerance status for cost and time, at project level and at stage level (PRINCE2).
+
+**Project level** is what the metrics judge (docs/metrics.md §6.4): cost
+compares the forecast the RAG uses with BAC against the cost tolerance; time
+compares the worst of the forecast end slip and the worst open key milestone
+slip with the time tolerance. The status word follows the colour: ``exceeded``
+(red), ``more than half used`` (amber), ``within`` (green), ``unknown`` (grey).
+
+**Stage level.** The data names each project's current stage (``phase``) but
+has no stage plans: no stage budgets, no stage start dates, no stage
+tolerances. So the report claims only what the data supports:
+
+* *stage cost*: not judged ("n/a: the data has no stage budgets"); the report
+  never invents a stage budget by prorating BAC;
+* *stage time*: the current stage is taken to end at the project's next open
+  key milestone (key milestones are the stage gates; without one left, the
+  stage runs to the last open milestone). Its milestones are the open ones due
+  up to and including that gate; their worst slip (``rag_slip_days``: an
+  overdue milestone slips at least to today) is judged against the project's
+  time tolerance, as PRINCE2 stage tolerances default to the project's when
+  the board sets none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pmo_tui.metrics import AMBER, GREEN, GREY, RED
+
+Record = dict[str, Any]
+
+STATUS_WORDS = {
+    RED: "exceeded",
+    AMBER: "more than half used",
+    GREEN: "within",
+    GREY: "unknown",
+}
+STAGE_COST_NA = "the data has no stage budgets"
+
+
+def tolerance_records(projects: pd.DataFrame, milestones: pd.DataFrame) -> list[Record]:
+    """One record per project in scope, in the projects' order."""
+    stages = _stage_milestones(milestones)
+    out: list[Record] = []
+    for row in projects.to_dict("records"):
+        pid = str(row["project_id"])
+        cost_rag = _text(row.get("cost_rag")) or GREY
+        time_rag = _text(row.get("time_rag")) or GREY
+        time_slip = _max_int(row.get("end_slip_days"), row.get("max_key_slip_days"))
+        rec: Record = {
+            "project_id": pid,
+            "name": _text(row.get("name")),
+            "programme_id": _text(row.get("programme_id")),
+            "status": _text(row.get("status")),
+            "stage": _text(row.get("phase")),
+            "cost_status": cost_rag,
+            "cost_status_text": STATUS_WORDS.get(cost_rag, cost_rag),
+            "cost_forecast": _money(row.get("cost_forecast")),
+            "cost_forecast_basis": _text(row.get("cost_forecast_basis")),
+            "bac": _money(row.get("bac")),
+            "cost_overrun": _num(row.get("cost_overrun")),
+            "tol_cost": _num(row.get("tol_cost")),
+            "tol_cost_level": _text(row.get("tol_cost_level")),
+            "cost_tolerance_used": _num(row.get("cost_tolerance_used")),
+            "cost_reason": _text(row.get("cost_rag_reason")),
+            "time_status": time_rag,
+            "time_status_text": STATUS_WORDS.get(time_rag, time_rag),
+            "time_slip_days": time_slip,
+            "tol_time_days": _int(row.get("tol_time_days")),
+            "tol_time_level": _text(row.get("tol_time_level")),
+            "time_tolerance_used": _num(row.get("time_tolerance_used")),
+            "time_reason": _text(row.get("time_rag_reason")),
+        }
+        rec.update(_stage(row, stages.get(pid)))
+        rec["na"] = _na(rec)
+        out.append(rec)
+    return out
+
+
+def _stage_milestones(milestones: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Per project, the open milestones (not done, with a due date), soonest first."""
+    if milestones.empty:
+        return {}
+    open_ms = milestones.loc[(milestones["status"] != "done") & milestones["actual_date"].isna()]
+    open_ms = open_ms.loc[open_ms["due_date"].notna()]
+    open_ms = open_ms.sort_values(["project_id", "due_date", "milestone_id"], kind="mergesort")
+    return {str(pid): group for pid, group in open_ms.groupby("project_id", sort=False)}
+
+
+def _stage(row: Mapping[Any, Any], open_ms: pd.DataFrame | None) -> Record:
+    empty: Record = {
+        "stage_end_milestone_id": None,
+        "stage_end_milestone": None,
+        "stage_end_date": None,
+        "stage_milestones": 0,
+        "stage_slip_days": None,
+        "stage_tolerance_used": None,
+        "stage_time_status": GREY,
+        "stage_time_status_text": STATUS_WORDS[GREY],
+        "stage_cost_status": GREY,
+        "stage_cost_status_text": STATUS_WORDS[GREY],
+        "stage_reason": None,
+    }
+    if _text(row.get("status")) == "closed":
+        empty["stage_reason"] = "project closed"
+        return empty
+    if open_ms is None or open_ms.empty:
+        empty["stage_reason"] = "no open milestones with a date"
+        return empty
+    keys = open_ms["key"].fillna(True).to_numpy(dtype=bool)
+    end = int(np.argmax(keys)) if keys.any() else len(open_ms) - 1
+    stage = open_ms.iloc[: end + 1]
+    gate = stage.iloc[-1]
+    slips = stage["rag_slip_days"].dropna()
+    tol = _int(row.get("tol_time_days"))
+    rec = dict(empty)
+    rec.update(
+        {
+            "stage_end_milestone_id": str(gate["milestone_id"]),
+            "stage_end_milestone": _text(gate["name"]),
+            "stage_end_date": _iso(gate["due_date"]),
+            "stage_milestones": len(stage),
+        }
+    )
+    if slips.empty:
+        rec["stage_reason"] = "no forecast for the stage's milestones"
+        return rec
+    worst = int(slips.max())
+    overdue = bool(stage["overdue"].any())
+    rec["stage_slip_days"] = worst
+    if tol is None:
+        rec["stage_reason"] = "no time tolerance"
+        return rec
+    rec["stage_tolerance_used"] = worst / tol if tol > 0 else None
+    if worst > tol:
+        colour = RED
+    elif worst > tol / 2 or overdue:
+        colour = AMBER
+    else:
+        colour = GREEN
+    rec["stage_time_status"] = colour
+    rec["stage_time_status_text"] = STATUS_WORDS[colour]
+    gate_text = (
+        f"stage ends at {'key ' if bool(keys.any()) else ''}milestone {gate['milestone_id']}"
+    )
+    rec["stage_reason"] = (
+        f"{gate_text}; worst slip of its {len(stage)} open milestone(s) {worst:+d} days "
+        f"against {tol} days" + ("; a milestone is overdue" if overdue else "")
+    )
+    return rec
+
+
+def _na(rec: Record) -> dict[str, str]:
+    na: dict[str, str] = {"stage_cost_status": STAGE_COST_NA}
+    if rec["cost_tolerance_used"] is None:
+        na["cost_tolerance_used"] = rec["cost_reason"] or "no cost forecast"
+    if rec["time_tolerance_used"] is None:
+        na["time_tolerance_used"] = rec["time_reason"] or "no slip known"
+    if rec["stage_slip_days"] is None:
+        na["stage_slip_days"] = rec["stage_reason"] or "no stage milestones"
+    if rec["stage_tolerance_used"] is None:
+        na["stage_tolerance_used"] = rec["stage_reason"] or "no stage slip"
+    return na
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return str(value)
+
+
+def _num(value: Any) -> float | None:
+    if value is None:
+        return None
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        return None
+    number = float(value)
+    return number if np.isfinite(number) else None
+
+
+def _money(value: Any) -> float | None:
+    number = _num(value)
+    return None if number is None else round(number, 2) + 0.0
+
+
+def _int(value: Any) -> int | None:
+    number = _num(value)
+    return None if number is None else int(number)
+
+
+def _max_int(*values: Any) -> int | None:
+    known = [v for v in (_int(x) for x in values) if v is not None]
+    return max(known) if known else None
+
+
+def _iso(value: Any) -> str | None:
+    if value is None or pd.isna(value):
+        return None
+    return pd.Timestamp(value).date().isoformat()
