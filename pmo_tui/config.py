@@ -281,7 +281,11 @@ def parse_config(raw: Mapping[str, Any], where: str = CONFIG_NAME) -> Config:
         theme=str(disp.get("theme", Display.theme)),
         stale_after=parse_duration(disp.get("stale_after", "24h")),
         upcoming_days=int(disp.get("upcoming_days", Display.upcoming_days)),
+        locale_thousands=str(disp.get("thousands", Display.locale_thousands)),
+        locale_decimal=str(disp.get("decimal", Display.locale_decimal)),
     )
+    if display.locale_thousands == display.locale_decimal:
+        raise _fail(where, "[display] thousands and decimal separators must differ")
     kio = raw.get("kiosk", {})
     kiosk = Kiosk(
         cycle=tuple(kio.get("cycle", Kiosk.cycle)),

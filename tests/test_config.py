@@ -67,3 +67,10 @@ def test_as_of_and_durations() -> None:
     assert parse_duration(90) == timedelta(seconds=90)
     with pytest.raises(ValueError):
         parse_duration("soon")
+
+
+def test_display_separators_for_a_dutch_screen() -> None:
+    config = parse_config({"display": {"thousands": ".", "decimal": ",", "currency": "€"}})
+    assert (config.display.locale_thousands, config.display.locale_decimal) == (".", ",")
+    with pytest.raises(ConfigError):
+        parse_config({"display": {"thousands": ",", "decimal": ","}})
