@@ -4,8 +4,9 @@ One sheet per section (its facts and notes) and one per table, all rows (no
 cut-off as in markdown/HTML). Figures are real numbers with number formats:
 money in the configured currency, CPI/SPI ``0.00``, percentages as percent,
 dates as Excel dates, days signed. Every table has a frozen header row, an
-autofilter and column widths; an n/a cell says ``n/a`` and carries its reason
-as a cell comment. The S-curve has a native line chart, the MTA a native
+autofilter and column widths; an n/a figure says ``n/a`` and carries its
+reason as a cell comment (a value the tree leaves empty without a reason, such
+as AC after today, stays blank so that charts show a gap). The S-curve has a native line chart, the MTA a native
 scatter chart.
 
 Data is never a formula: the workbook is written with ``strings_to_formulas``
@@ -146,7 +147,9 @@ class _Writer:
         r, c = cell
         s = self.styles
         if value is None:
-            if reason is None and kind not in ("money", "ratio", "percent", "share", "days"):
+            # "n/a" where the tree gives a reason; else blank, so that charts leave a gap
+            # (a line chart plots text as zero) and filters treat it as empty
+            if not reason:
                 return
             ws.write_string(r, c, NA, s.na)
             if reason and self.comments < COMMENT_LIMIT:
