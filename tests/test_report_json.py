@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import sys
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,8 @@ from pmo_tui.data import demo_folder
 from test_metrics_handbuilt import _rows, write_csv_folder
 
 from pmo_tui.cli import main
-from pmo_tui.report import RENDERERS, SCHEMA, SCHEMA_VERSION
+from pmo_tui.options import Options
+from pmo_tui.report import RENDERERS, SCHEMA, SCHEMA_VERSION, run_report
 
 DEMO_AS_OF = date(2026, 11, 30)
 
@@ -232,13 +234,21 @@ def test_scope_ids_are_matched_case_insensitively(capsys: pytest.CaptureFixture[
     assert code == 0 and data["scope"]["id"] == "P-0002"  # a unique full name works too
 
 
-def test_a_format_without_a_renderer_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
-    missing = [f for f in ("md", "html", "xlsx") if f not in RENDERERS]
-    if not missing:
-        pytest.skip("every format has a renderer")
-    code = main(["report", "--format", missing[0]])
+def test_every_format_has_a_renderer_and_xlsx_needs_a_file(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert set(RENDERERS) == {"json", "md", "html", "xlsx"}
+    code = main(["report", "--format", "xlsx"])  # binary: not to a terminal
     err = capsys.readouterr().err
-    assert code == 2 and "not implemented yet" in err
+    assert code == 2 and "give -o FILE" in err and err.count("\n") == 1
+
+
+def test_an_unknown_format_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    code = run_report(
+        Options(), fmt="pdf", scope="portfolio", output=None, period_days=30, out=sys.stdout
+    )
+    err = capsys.readouterr().err
+    assert code == 2 and "--format pdf is not known" in err
 
 
 def test_output_file_is_written_whole(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

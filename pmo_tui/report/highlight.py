@@ -78,17 +78,18 @@ def number_format(data: Record) -> Formatter:
     )
 
 
-def scope_label(data: Record) -> str:
+def scope_label(data: Record, limit: int | None = None) -> str:
+    """``Project P-0042 Name`` (the name cut to ``limit`` characters when given)."""
     scope = data["scope"]
     if scope["level"] == "portfolio":
         portfolio = (data.get("summary") or {}).get("portfolio")
-        return "Portfolio" + (f" {one_line(portfolio, 80)}" if portfolio else "")
-    name = f" {one_line(scope['name'], 100)}" if scope.get("name") else ""
-    return f"{scope['level'].capitalize()} {one_line(scope['id'], 60)}{name}"
+        return "Portfolio" + (f" {one_line(portfolio, limit)}" if portfolio else "")
+    name = f" {one_line(scope['name'], limit)}" if scope.get("name") else ""
+    return f"{scope['level'].capitalize()} {one_line(scope['id'], limit)}{name}"
 
 
 def report_title(data: Record) -> str:
-    return f"Highlight report: {scope_label(data)}"
+    return f"Highlight report: {scope_label(data, 100)}"
 
 
 # -- 1. header ----------------------------------------------------------------------

@@ -173,9 +173,10 @@ def _block(block: object, fmt: Formatter, data: Record) -> str:
 
 def _facts(block: Facts, fmt: Formatter) -> str:
     rows = []
-    # a block of figures aligns them right; a block of mixed text and figures, left
-    numeric = all(f.kind in _NUMERIC for f in block.items)
+    # in a block of figures they align right; in a block of mostly text, everything left
+    figures = sum(f.kind in _NUMERIC for f in block.items) * 2 >= len(block.items)
     for fact in block.items:
+        numeric = figures and fact.kind in _NUMERIC
         rows.append(
             f'<tr><th scope="row">{esc(fact.label)}</th>{_fact_value(fact, fmt, numeric)}'
             f'<td class="hint">{_fact_hint(fact)}</td></tr>'

@@ -409,7 +409,7 @@ def mta_svg(mta: Record, ident: str = "mta") -> str:
             )
         label = f"{line['milestone_id']} {line.get('name') or ''}".strip()
         body = "".join(_line(run, colour, dash, 2.2) for run in _polylines(points))
-        parts.append(f"<g><title>{esc(label, 120)}</title>{body}{''.join(markers)}</g>")
+        parts.append(f"<g><title>{esc(label)}</title>{body}{''.join(markers)}</g>")
         last = next((p for p in reversed(points) if p is not None), None)
         if last is not None:
             ends.append((last[0], last[1], colour, str(line["milestone_id"])))

@@ -6,8 +6,8 @@ money in the configured currency, CPI/SPI ``0.00``, percentages as percent,
 dates as Excel dates, days signed. Every table has a frozen header row, an
 autofilter and column widths; an n/a figure says ``n/a`` and carries its
 reason as a cell comment (a value the tree leaves empty without a reason, such
-as AC after today, stays blank so that charts show a gap). The S-curve has a native line chart, the MTA a native
-scatter chart.
+as AC after today, stays blank so that charts show a gap). The S-curve has a
+native line chart, the MTA a native scatter chart.
 
 Data is never a formula: the workbook is written with ``strings_to_formulas``
 (and urls, numbers) off and every string with ``write_string``; a string that
