@@ -315,18 +315,30 @@ def _column(series: pd.Series, name: str) -> list[Any]:
     dtype = series.dtype
     if pd.api.types.is_datetime64_any_dtype(dtype):
         arr = series.to_numpy(dtype="datetime64[s]")
-        texts = np.datetime_as_string(arr.astype("datetime64[D]")).tolist()
-        return [None if np.isnat(v) else t for v, t in zip(arr, texts, strict=True)]
-    if pd.api.types.is_bool_dtype(dtype):
-        return [None if pd.isna(v) else bool(v) for v in series.tolist()]
-    if pd.api.types.is_integer_dtype(dtype):
-        return [None if pd.isna(v) else int(v) for v in series.tolist()]
+        texts: list[Any] = np.datetime_as_string(arr.astype("datetime64[D]")).tolist()
+        missing = np.isnat(arr)
+        if missing.any():
+            for i in np.flatnonzero(missing).tolist():
+                texts[i] = None
+        return texts
+    if pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_integer_dtype(dtype):
+        kind = bool if pd.api.types.is_bool_dtype(dtype) else int
+        missing = series.isna().to_numpy()
+        if not missing.any():
+            return [kind(v) for v in series.to_numpy().tolist()]
+        return [
+            None if m else kind(v) for v, m in zip(series.tolist(), missing.tolist(), strict=True)
+        ]
     if pd.api.types.is_float_dtype(dtype):
         values = series.to_numpy(dtype=np.float64, na_value=np.nan)
         if name in MONEY:
             values = np.round(values, 2) + 0.0  # + 0.0 turns -0.0 into 0.0
         return [v if math.isfinite(v) else None for v in values.tolist()]
-    return [_plain(v) for v in series.tolist()]
+    if pd.api.types.is_string_dtype(dtype) and not pd.api.types.is_object_dtype(dtype):
+        # pandas' str dtype: text, missing as NaN
+        return series.to_numpy(dtype=object, na_value=None).tolist()  # type: ignore[no-any-return]
+    # object columns hold mostly text: keep str as is, convert the rest
+    return [v if type(v) is str else _plain(v) for v in series.tolist()]
 
 
 def _plain(value: Any) -> Any:

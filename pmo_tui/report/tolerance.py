@@ -24,6 +24,7 @@ tolerances. So the report claims only what the data supports:
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -44,7 +45,7 @@ STAGE_COST_NA = "the data has no stage budgets"
 
 def tolerance_records(projects: pd.DataFrame, milestones: pd.DataFrame) -> list[Record]:
     """One record per project in scope, in the projects' order."""
-    stages = _stage_milestones(milestones)
+    stages = _stages(milestones)
     out: list[Record] = []
     for row in projects.to_dict("records"):
         pid = str(row["project_id"])
@@ -81,17 +82,61 @@ def tolerance_records(projects: pd.DataFrame, milestones: pd.DataFrame) -> list[
     return out
 
 
-def _stage_milestones(milestones: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """Per project, the open milestones (not done, with a due date), soonest first."""
+@dataclass(frozen=True)
+class Stage:
+    """The current stage of one project, as far as its open milestones tell."""
+
+    gate_id: str
+    gate_name: str | None
+    gate_due: str | None
+    #: the gate is a key milestone (else the stage runs to the last open milestone)
+    keyed: bool
+    milestones: int
+    worst_slip: int | None
+    overdue: bool
+
+
+def _stages(milestones: pd.DataFrame) -> dict[str, Stage]:
+    """Per project: its open milestones (not done, with a due date) up to and including
+    the first open key milestone, soonest first, summed up (vectorised)."""
     if milestones.empty:
         return {}
-    open_ms = milestones.loc[(milestones["status"] != "done") & milestones["actual_date"].isna()]
-    open_ms = open_ms.loc[open_ms["due_date"].notna()]
-    open_ms = open_ms.sort_values(["project_id", "due_date", "milestone_id"], kind="mergesort")
-    return {str(pid): group for pid, group in open_ms.groupby("project_id", sort=False)}
+    ms = milestones.loc[
+        (milestones["status"] != "done")
+        & milestones["actual_date"].isna()
+        & milestones["due_date"].notna()
+    ]
+    if ms.empty:
+        return {}
+    ms = ms.sort_values(["project_id", "due_date", "milestone_id"], kind="mergesort")
+    key = ms["key"].fillna(True).to_numpy(dtype=bool)
+    keyed = pd.Series(key, index=ms.index)
+    groups = keyed.groupby(ms["project_id"].to_numpy(), sort=False)
+    # key milestones strictly before each row in its project: 0 = in the current stage
+    before = (groups.cumsum() - keyed).to_numpy()
+    stage = ms.loc[before == 0].assign(_key=key[before == 0])
+    by = stage.groupby("project_id", sort=False)
+    last = by.tail(1).set_index("project_id")
+    count = by.size()
+    worst = by["rag_slip_days"].max()
+    overdue = by["overdue"].any()
+    has_key = by["_key"].any()
+    out: dict[str, Stage] = {}
+    for pid, gate in last.iterrows():
+        slip = worst.get(pid)
+        out[str(pid)] = Stage(
+            gate_id=str(gate["milestone_id"]),
+            gate_name=_text(gate["name"]),
+            gate_due=_iso(gate["due_date"]),
+            keyed=bool(has_key.get(pid, False)),
+            milestones=int(count.get(pid, 0)),
+            worst_slip=None if slip is None or pd.isna(slip) else int(slip),
+            overdue=bool(overdue.get(pid, False)),
+        )
+    return out
 
 
-def _stage(row: Mapping[Any, Any], open_ms: pd.DataFrame | None) -> Record:
+def _stage(row: Mapping[Any, Any], stage: Stage | None) -> Record:
     empty: Record = {
         "stage_end_milestone_id": None,
         "stage_end_milestone": None,
@@ -108,29 +153,23 @@ def _stage(row: Mapping[Any, Any], open_ms: pd.DataFrame | None) -> Record:
     if _text(row.get("status")) == "closed":
         empty["stage_reason"] = "project closed"
         return empty
-    if open_ms is None or open_ms.empty:
+    if stage is None:
         empty["stage_reason"] = "no open milestones with a date"
         return empty
-    keys = open_ms["key"].fillna(True).to_numpy(dtype=bool)
-    end = int(np.argmax(keys)) if keys.any() else len(open_ms) - 1
-    stage = open_ms.iloc[: end + 1]
-    gate = stage.iloc[-1]
-    slips = stage["rag_slip_days"].dropna()
     tol = _int(row.get("tol_time_days"))
     rec = dict(empty)
     rec.update(
         {
-            "stage_end_milestone_id": str(gate["milestone_id"]),
-            "stage_end_milestone": _text(gate["name"]),
-            "stage_end_date": _iso(gate["due_date"]),
-            "stage_milestones": len(stage),
+            "stage_end_milestone_id": stage.gate_id,
+            "stage_end_milestone": stage.gate_name,
+            "stage_end_date": stage.gate_due,
+            "stage_milestones": stage.milestones,
         }
     )
-    if slips.empty:
+    if stage.worst_slip is None:
         rec["stage_reason"] = "no forecast for the stage's milestones"
         return rec
-    worst = int(slips.max())
-    overdue = bool(stage["overdue"].any())
+    worst = stage.worst_slip
     rec["stage_slip_days"] = worst
     if tol is None:
         rec["stage_reason"] = "no time tolerance"
@@ -138,18 +177,16 @@ def _stage(row: Mapping[Any, Any], open_ms: pd.DataFrame | None) -> Record:
     rec["stage_tolerance_used"] = worst / tol if tol > 0 else None
     if worst > tol:
         colour = RED
-    elif worst > tol / 2 or overdue:
+    elif worst > tol / 2 or stage.overdue:
         colour = AMBER
     else:
         colour = GREEN
     rec["stage_time_status"] = colour
     rec["stage_time_status_text"] = STATUS_WORDS[colour]
-    gate_text = (
-        f"stage ends at {'key ' if bool(keys.any()) else ''}milestone {gate['milestone_id']}"
-    )
+    gate = f"stage ends at {'key ' if stage.keyed else ''}milestone {stage.gate_id}"
     rec["stage_reason"] = (
-        f"{gate_text}; worst slip of its {len(stage)} open milestone(s) {worst:+d} days "
-        f"against {tol} days" + ("; a milestone is overdue" if overdue else "")
+        f"{gate}; worst slip of its {stage.milestones} open milestone(s) {worst:+d} days "
+        f"against {tol} days" + ("; a milestone is overdue" if stage.overdue else "")
     )
     return rec
 
