@@ -25,7 +25,7 @@ from test_report_formats import md_table, read_html, table_titled, xlsx_table
 from pmo_tui.cli import main
 from pmo_tui.metrics import compute
 from pmo_tui.options import Options
-from pmo_tui.report import write_report
+from pmo_tui.report import default_name, write_report
 from pmo_tui.sources import open_source
 from pmo_tui.store import Store, open_store
 
@@ -345,3 +345,7 @@ def test_write_report_from_a_loaded_snapshot(demo: Path, tmp_path: Path) -> None
         source=source.description,
     )
     assert "no triage store is open" in without.read_text("utf-8")
+    name = default_name("project:P-0002", TODAY, "xlsx")
+    assert name == f"highlight-project-P-0002-{TODAY.isoformat()}.xlsx"
+    assert default_name("project:../../etc/x y", TODAY, "md").startswith("highlight-project-.._")
+    assert "/" not in default_name("project:../../etc/x y", TODAY, "md")

@@ -336,7 +336,10 @@ def _column(series: pd.Series, name: str) -> list[Any]:
         return [v if math.isfinite(v) else None for v in values.tolist()]
     if pd.api.types.is_string_dtype(dtype) and not pd.api.types.is_object_dtype(dtype):
         # pandas' str dtype: text, missing as NaN
-        return series.to_numpy(dtype=object, na_value=None).tolist()  # type: ignore[no-any-return]
+        strings: list[Any] = series.tolist()
+        for i in np.flatnonzero(series.isna().to_numpy()).tolist():
+            strings[i] = None
+        return strings
     # object columns hold mostly text: keep str as is, convert the rest
     return [v if type(v) is str else _plain(v) for v in series.tolist()]
 

@@ -211,14 +211,13 @@ def write_report(
     return target
 
 
-def default_name(data: Record, fmt: str) -> str:
-    """``highlight-project-P-0042-2026-11-30.html``: a safe file name for the report."""
-    scope = data["scope"]
-    parts: Sequence[str] = ["highlight", scope["level"]]
-    if scope.get("id"):
-        parts = [*parts, str(scope["id"])]
-    parts = [*parts, str(data["as_of"])]
-    stem = "-".join(parts)
+def default_name(scope: Scope | str, as_of: date, fmt: str) -> str:
+    """``highlight-project-P-0042-2026-11-30.html``: a safe file name for a report."""
+    wanted = parse_scope(scope) if isinstance(scope, str) else scope
+    parts: Sequence[str] = ["highlight", wanted.level]
+    if wanted.key:
+        parts = [*parts, wanted.key]
+    stem = "-".join([*parts, as_of.isoformat()])
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in stem).strip("._") or "report"
     return safe[:120] + EXTENSIONS[fmt]
 
