@@ -39,6 +39,8 @@ class Table:
     note: str | None = None
     #: only in the xlsx workbook (long-form data behind a chart)
     xlsx_only: bool = False
+    #: only in markdown and HTML (a shorter view of a table the workbook has in full)
+    text_only: bool = False
 
 
 @dataclass(frozen=True)

@@ -82,7 +82,8 @@ def scope_label(data: Record, limit: int | None = None) -> str:
     """``Project P-0042 Name`` (the name cut to ``limit`` characters when given)."""
     scope = data["scope"]
     if scope["level"] == "portfolio":
-        portfolio = (data.get("summary") or {}).get("portfolio")
+        names = {p.get("portfolio") for p in data.get("programmes") or [] if p.get("portfolio")}
+        portfolio = names.pop() if len(names) == 1 else None
         return "Portfolio" + (f" {one_line(portfolio, limit)}" if portfolio else "")
     name = f" {one_line(scope['name'], limit)}" if scope.get("name") else ""
     return f"{scope['level'].capitalize()} {one_line(scope['id'], limit)}{name}"
@@ -354,25 +355,57 @@ def _budget(data: Record) -> Section:
             ),
         )
     )
+    columns = (
+        Column("period", "Month", "date", 11),
+        Column("pv", "PV", "money", 16),
+        Column("ev_estimate", "EV (estimate)", "money", 16),
+        Column("ev", "EV (measured)", "money", 16),
+        Column("ac", "AC", "money", 16),
+        Column("bac", "BAC", "money", 16),
+        Column("pv_month", "PV in month", "money", 14),
+        Column("ac_month", "AC in month", "money", 14),
+    )
+    recent = recent_months(curve, str(data["as_of"]))
+    if len(recent) < len(curve):
+        blocks.append(
+            Table(
+                f"Monthly figures (cumulative), {recent[0]['period'][:7]} to "
+                f"{recent[-1]['period'][:7]}",
+                columns,
+                recent,
+                sheet="S-curve recent",
+                note=(
+                    f"The last {MONTHS_BACK} months and the next {MONTHS_AHEAD}; all "
+                    f"{len(curve)} months are in the xlsx and json reports."
+                ),
+                text_only=True,
+            )
+        )
     blocks.append(
         Table(
             "Monthly figures (cumulative)",
-            (
-                Column("period", "Month", "date", 11),
-                Column("pv", "PV", "money", 16),
-                Column("ev_estimate", "EV (estimate)", "money", 16),
-                Column("ev", "EV (measured)", "money", 16),
-                Column("ac", "AC", "money", 16),
-                Column("bac", "BAC", "money", 16),
-                Column("pv_month", "PV in month", "money", 14),
-                Column("ac_month", "AC in month", "money", 14),
-            ),
+            columns,
             list(curve),
             sheet="S-curve",
             empty="no monthly figures",
+            xlsx_only=len(recent) < len(curve),
         )
     )
     return Section("budget", "Budget and earned value", tuple(blocks), sheet="Budget")
+
+
+#: months of the S-curve the markdown and HTML tables show around the as-of month
+MONTHS_BACK, MONTHS_AHEAD = 12, 6
+
+
+def recent_months(curve: list[Record], as_of: str) -> list[Record]:
+    """The S-curve rows from ``MONTHS_BACK`` months up to the as-of month to
+    ``MONTHS_AHEAD`` months after it (all rows when the curve is that short)."""
+    month = as_of[:7]
+    at = next((i for i, r in enumerate(curve) if str(r["period"])[:7] == month), None)
+    if at is None:
+        return list(curve)
+    return list(curve[max(0, at - MONTHS_BACK + 1) : at + MONTHS_AHEAD + 1])
 
 
 # -- 4. milestones ------------------------------------------------------------------

@@ -60,10 +60,10 @@ th, td { border-bottom: 1px solid var(--line); padding: 4px 8px; text-align: lef
 thead th { background: var(--head); font-weight: 600; border-bottom: 2px solid #b8c0c8;
   white-space: nowrap; }
 td:first-child { white-space: nowrap; }
-thead th.num { white-space: normal; }
+thead th.num, thead th.long { white-space: normal; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 td.date { white-space: nowrap; font-variant-numeric: tabular-nums; }
-td.long { white-space: pre-wrap; min-width: 18em; }
+td.long { white-space: pre-wrap; min-width: 14em; }
 table.facts { width: auto; min-width: 50%; }
 table.facts th { font-weight: 600; width: 19em; background: none; }
 table.facts td.hint { color: var(--muted); }
@@ -242,10 +242,10 @@ def _cell(row: Record, col: Column, fmt: Formatter) -> str:
     value = row.get(col.key)
     cls = _cls(col)
     if value is None:
+        # n/a where the tree gives a reason; a value that is empty by nature is blank
         reason = (row.get("na") or {}).get(col.key)
-        if reason or col.kind in _NUMERIC:
-            title = f' title="{esc(reason)}"' if reason else ""
-            return f'<td{cls}><span class="na"{title}>{NA}</span></td>'
+        if reason:
+            return f'<td{cls}><span class="na" title="{esc(reason)}">{NA}</span></td>'
         return f"<td{cls}></td>"
     if col.kind == "rag":
         return f"<td>{_rag(value)}</td>"

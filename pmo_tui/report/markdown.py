@@ -145,7 +145,8 @@ def _table(table: Table, fmt: Formatter) -> list[str]:
 def _cell(row: Record, col: Column, fmt: Formatter) -> str:
     value = row.get(col.key)
     if value is None:
-        return NA if (row.get("na") or {}).get(col.key) or col.kind in _NUMERIC else ""
+        # n/a where the tree gives a reason; a value that is empty by nature is blank
+        return NA if (row.get("na") or {}).get(col.key) else ""
     if col.kind == "longtext":
         return inline(fmt(value, "longtext"), multiline=True)
     return escape(fmt(value, col.kind))

@@ -195,6 +195,8 @@ def _na(rec: Record) -> dict[str, str]:
     na: dict[str, str] = {"stage_cost_status": STAGE_COST_NA}
     if rec["cost_tolerance_used"] is None:
         na["cost_tolerance_used"] = rec["cost_reason"] or "no cost forecast"
+    if rec["time_slip_days"] is None:
+        na["time_slip_days"] = rec["time_reason"] or "no slip known"
     if rec["time_tolerance_used"] is None:
         na["time_tolerance_used"] = rec["time_reason"] or "no slip known"
     if rec["stage_slip_days"] is None:

@@ -180,6 +180,7 @@ class _Writer:
 
     def section(self, section: Section, report: Report, first: bool) -> None:
         loose = [b for b in section.blocks if not isinstance(b, Table)]
+        tables = [b for b in section.blocks if isinstance(b, Table) and not b.text_only]
         if loose or first:
             ws = self.sheet(section.sheet)
             ws.set_column(0, 0, 38)
@@ -199,9 +200,8 @@ class _Writer:
             for item in loose:
                 r = self.loose(ws, r, item)
             ws.freeze_panes(1, 0)
-        for block in section.blocks:
-            if isinstance(block, Table):
-                self.table(block)
+        for table in tables:
+            self.table(table)
 
     def loose(self, ws: Worksheet, r: int, block: object) -> int:
         s = self.styles
