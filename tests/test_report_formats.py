@@ -428,3 +428,30 @@ def test_same_figures_in_a_portfolio_report(tmp_path: Path) -> None:
     # no milestone trend for the whole portfolio, and the report says why
     assert "## Milestone trend analysis" not in reports["md"].splitlines()
     assert reports["json"]["mta"]["drawn"] is False
+
+
+def test_data_quality_lists_problems_with_file_row_and_column(tmp_path: Path) -> None:
+    from test_metrics_handbuilt import _rows, write_csv_folder
+
+    rows = _rows()
+    bad = dict(rows["projects"][0], project_id="P-BAD", budget=-5)
+    rows["projects"].append(bad)
+    folder = write_csv_folder(tmp_path / "data", rows)
+    with (folder / "issues.csv").open("a", encoding="utf-8") as handle:
+        handle.write("I-9,P-NOPE,Unknown project,risk,2,open,,2026-06-01,\n")
+    reports = all_formats(tmp_path, source=str(folder))
+    src = reports["json"]["source"]
+    assert src["errors"] >= 2
+    budget = next(p for p in src["problem_list"] if p["value"] == "-5")
+    line = len(rows["projects"]) + 1  # the header is row 1; P-BAD is the last row
+    assert (budget["file"], budget["row"], budget["column"]) == ("projects.csv", line, "budget")
+    page = read_html(reports["html"])
+    problems = table_titled(page, "Problems")
+    row = next(r for r in problems.rows if r[3] == "-5")
+    assert row[:3] == ["projects.csv", str(line), "budget"]
+    assert page.facts["Rows or files rejected (errors)"][0] == str(src["errors"])
+    _, md_rows = md_table(reports["md"], "Problems")
+    assert any(r[:4] == ["projects.csv", str(line), "budget", "-5"] for r in md_rows)
+    header, cells = xlsx_table(reports["xlsx"]["Problems"])
+    hit = next(r for r in cells if r[header.index("Value")].value == "-5")
+    assert hit[header.index("Row")].value == line and hit[header.index("Row")].data_type == "n"

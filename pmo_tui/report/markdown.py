@@ -102,7 +102,7 @@ def _block(block: object, fmt: Formatter) -> list[str]:
 
 def _facts(block: Facts, fmt: Formatter) -> list[str]:
     lines = [f"**{inline(block.title)}**", ""] if block.title else []
-    lines += ["| Item | Value | Note |", "|---|---:|---|"]
+    lines += ["| Item | Value | Note |", "|---|---|---|"]
     for fact in block.items:
         lines.append(f"| {inline(fact.label)} | {_fact_value(fact, fmt)} | {_fact_note(fact)} |")
     return [*lines, ""]
