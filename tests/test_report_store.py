@@ -85,6 +85,8 @@ def test_decisions_override_the_export_and_count_in_rag(demo: Path, tmp_path: Pa
     owned = issue(data, "I-00078")
     assert (owned["owner"], owned["source_owner"]) == ("Fatima el Amrani", "Wouter Kok")
     assert (owned["priority"], owned["priority_label"]) == (4, "critical")
+    priority = next(a for a in data["activity"] if a["field"] == "priority")
+    assert (priority["old"], priority["new"]) == (None, "critical")  # the word, not "4"
 
     html = read_html(
         report(

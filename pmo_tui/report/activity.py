@@ -15,6 +15,8 @@ from typing import Any
 import pandas as pd
 
 Record = dict[str, Any]
+#: the store writes a priority as its number; the report says the word
+PRIORITY_WORDS = {"1": "low", "2": "medium", "3": "high", "4": "critical"}
 
 
 @dataclass(frozen=True)
@@ -79,13 +81,20 @@ def activity_records(
                 "project_id": None if item is None else item.project_id,
                 "in_export": item is not None,
                 "field": _text(row.field),
-                "old": _text(row.old),
-                "new": _text(row.new),
+                "old": _value(row.field, row.old),
+                "new": _value(row.field, row.new),
                 "note": _text(row.note),
                 "changeset": _text(row.changeset),
             }
         )
     return out
+
+
+def _value(field: Any, value: Any) -> str | None:
+    text = _text(value)
+    if field == "priority" and text is not None:
+        return PRIORITY_WORDS.get(text.strip(), text)
+    return text
 
 
 def _text(value: Any) -> str | None:
