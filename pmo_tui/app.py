@@ -39,6 +39,7 @@ from pmo_tui.options import Options
 from pmo_tui.problems import Severity
 from pmo_tui.screens import views
 from pmo_tui.screens.base import DataScreen, OpenItem
+from pmo_tui.screens.live import LiveMixin, check_before_ui
 from pmo_tui.screens.palette import JumpProvider, PmoCommands
 from pmo_tui.screens.snapshot import Snapshot
 from pmo_tui.sources.base import Change, Source
@@ -69,10 +70,12 @@ def log_path() -> Path:
 class DataReady(Message):
     """A worker finished loading or refreshing; carries the new snapshot."""
 
-    def __init__(self, snapshot: Snapshot, *, first: bool) -> None:
+    def __init__(self, snapshot: Snapshot, *, first: bool, change: Change | None = None) -> None:
         super().__init__()
         self.snapshot = snapshot
         self.first = first
+        #: what the refresh read (None for the first load), for the change toast
+        self.change = change
 
 
 class LoadFailed(Message):
@@ -83,7 +86,7 @@ class LoadFailed(Message):
         self.reason = reason
 
 
-class PmoApp(App[int]):
+class PmoApp(LiveMixin, App[int]):
     """k9s for project portfolios."""
 
     TITLE = "pmo-tui"
@@ -134,6 +137,7 @@ class PmoApp(App[int]):
         self.pmo_keymap: dict[str, str] = dict(self.config.keymap)
         for theme in THEMES:
             self.register_theme(theme)
+        self.init_live()
 
     # -- start ---------------------------------------------------------------------
     def get_theme_variable_defaults(self) -> dict[str, str]:
@@ -154,7 +158,7 @@ class PmoApp(App[int]):
         from pmo_tui.screens.portfolio import PortfolioScreen
 
         self.push_screen(PortfolioScreen())
-        self.load(first=True)
+        self.start_loading()
 
     # -- data ------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
@@ -185,15 +189,20 @@ class PmoApp(App[int]):
             return
         if get_current_worker().is_cancelled:
             return  # a newer load started meanwhile; its snapshot wins
-        self.post_message(DataReady(snapshot, first=first))
+        self.post_message(DataReady(snapshot, first=first, change=change))
 
     def on_data_ready(self, message: DataReady) -> None:
-        self.apply_snapshot(message.snapshot)
+        before = self.snapshot
+        if not self.apply_snapshot(message.snapshot):
+            return
+        self.after_snapshot(before, message.snapshot, message.change)
         self.call_after_refresh(self.prepare, message.snapshot)
 
     @work(thread=True, exclusive=True, group="prepare", exit_on_error=False)
     def prepare(self, snapshot: Snapshot) -> None:
         """After the paint: build what drill-downs and the triage queue need."""
+        if self.snapshot is not snapshot:
+            return  # a newer snapshot arrived meanwhile; its own prepare follows
         try:
             views.prepare(snapshot)
         except Exception as exc:
@@ -216,17 +225,18 @@ class PmoApp(App[int]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR and event.worker.error is not None:
             self._log_exception(event.worker.error)
+        self.live_worker_state(event)
 
-    def apply_snapshot(self, snapshot: Snapshot) -> None:
+    def apply_snapshot(self, snapshot: Snapshot) -> bool:
         """The one place new data reaches the screens (load, refresh, live updates).
 
         Every screen in the stack updates in place (keyed rows, so cursor, scroll,
         filter and sort survive; changed cells are marked for a few seconds).
-        A snapshot older than the one on screen is ignored.
+        A snapshot older than the one on screen is ignored (returns False).
         """
         current = self.snapshot
         if current is not None and snapshot.portfolio.version < current.portfolio.version:
-            return
+            return False
         self.snapshot = snapshot
         self.loading = False
         self.load_error = None
@@ -235,12 +245,14 @@ class PmoApp(App[int]):
             if isinstance(screen, DataScreen) and screen.is_mounted:
                 screen.show(snapshot)
         self.broadcast_status()
+        return True
 
     @property
     def status_info(self) -> StatusInfo:
         snap = self.snapshot
         problems = snap.portfolio.problems if snap is not None else ()
         errors = sum(1 for p in problems if p.severity is Severity.ERROR)
+        watch = self.watch_state
         return StatusInfo(
             source=self.source.description,
             today=self.as_of,
@@ -250,7 +262,11 @@ class PmoApp(App[int]):
             problems=len(problems),
             errors=errors,
             problems_key=self.key_for("problems"),
-            health=f"source error: {self.load_error}" if self.load_error else "",
+            health=watch.health.value if watch is not None else "",
+            health_reason=watch.reason if watch is not None else "",
+            load_error=self.load_error or "",
+            age=self.data_age(),
+            stale_after=self.config.display.stale_after,
             loading=self.loading,
             read_only=self.options.read_only,
         )
@@ -420,7 +436,7 @@ class PmoApp(App[int]):
             return
         self.loading = True
         self.broadcast_status()
-        self.load(first=False, change=Change(causes=("refresh key",)))
+        self.request_refresh(Change(causes=("refresh key",)))
 
     def action_chart(self) -> None:
         from pmo_tui.screens.chart import ChartScreen
@@ -489,12 +505,21 @@ def run(options: Options) -> int:
     from pmo_tui.sources import open_source
 
     source = open_source(options)
+    try:
+        # a source that cannot be opened is one line and exit 2, before any UI
+        check_before_ui(source, options)
+    except BaseException:
+        source.close()
+        raise
     # Start reading the data now, while Textual starts and draws the screen.
     loader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pmo-preload")
+    app: PmoApp | None = None
     try:
         app = PmoApp(options, source, preload=loader.submit(source.load))
         app.run()
     finally:
+        if app is not None:
+            app.stop_watching()
         loader.shutdown(wait=False, cancel_futures=True)
         source.close()
-    return int(app.return_code or 0)
+    return int(app.return_code or 0) if app is not None else 1

@@ -5,9 +5,14 @@ for 20,000), renders strings as markup, and has no notion of a row identity that
 survives a refresh. ``Grid`` keeps rows as plain strings keyed by an id:
 
 * ``set_rows`` replaces the data in place: the cursor stays on the same key,
-  scroll, filter and sort survive, and cells whose text changed are remembered
-  with the time they changed (``changed_at``) so they can be highlighted for
-  ``highlight_seconds`` (k9s style; the live-updates path turns it on).
+  scroll, filter and sort survive, and cells whose text changed (and rows that
+  are new) are remembered with the time they changed (``changed_at``) and
+  highlighted for ``highlight_seconds`` (k9s style): bold in the change colour
+  with a ``▌`` in the row's gutter, then fading (``╎``), then gone. One clock
+  per app (:mod:`.highlight`) repaints the marks when they fade; nothing ticks
+  while nothing is marked. The first rows a grid gets (or rows after it was
+  emptied, e.g. when a screen is retargeted to another programme) are not
+  changes and are not marked.
 * Only the visible lines are rendered; filtering and sorting work on indices.
 * Every cell is plain text; nothing is ever parsed as markup or as an escape
   sequence (cells are cleaned by the caller with :mod:`pmo_tui.text`, and
@@ -34,6 +39,8 @@ from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+
+from .highlight import FRESH_SHARE, HighlightClock
 
 Align = Literal["left", "right", "center"]
 SortValue = Any
@@ -145,6 +152,7 @@ class Grid(ScrollView, can_focus=True):
         "grid--cursor",
         "grid--cursor-blurred",
         "grid--changed",
+        "grid--changed-fading",
         "grid--empty",
         *(f"grid--{tone}" for tone in TONES),
     }
@@ -155,6 +163,9 @@ class Grid(ScrollView, can_focus=True):
         overflow-x: hidden;
         overflow-y: auto;
         scrollbar-size-vertical: 1;
+    }
+    Grid > .grid--changed-fading {
+        background: $warning 15%;
     }
     """
 
@@ -304,7 +315,7 @@ class Grid(ScrollView, can_focus=True):
         keep = self.cursor_key
         old_cursor = self._cursor
         new_rows = list(rows)
-        if self._loaded and self.highlight_seconds > 0:
+        if self._loaded and self._rows and self.highlight_seconds > 0:
             self._record_changes(new_rows)
         self._rows = new_rows
         self._by_key = {row.key: i for i, row in enumerate(new_rows)}
@@ -366,17 +377,41 @@ class Grid(ScrollView, can_focus=True):
                     cells[column] = now
                     marked = True
         if marked and self.is_mounted:
-            self.set_timer(self.highlight_seconds + 0.05, self._expire_changes)
+            HighlightClock.of(self.app).watch(self, now + self.highlight_seconds * FRESH_SHARE)
+
+    def change_phase(self, key: str, column: str | None = None, now: float | None = None) -> str:
+        """``"fresh"``, ``"fading"`` or ``""``: how a cell (or, without ``column``, the
+        row's freshest cell) is highlighted now."""
+        cells = self.changed_at.get(key)
+        if not cells or self.highlight_seconds <= 0:
+            return ""
+        at = cells.get(column, 0.0) if column is not None else max(cells.values())
+        age = (time.monotonic() if now is None else now) - at
+        if age < self.highlight_seconds * FRESH_SHARE:
+            return "fresh"
+        return "fading" if age < self.highlight_seconds else ""
+
+    def age_changes(self, now: float) -> float | None:
+        """Drop the marks that are over, repaint; when the next mark changes phase
+        (monotonic seconds), or None when nothing is marked any more."""
+        seconds = self.highlight_seconds
+        fresh = seconds * FRESH_SHARE
+        following: float | None = None
+        for key in list(self.changed_at):
+            cells = {c: t for c, t in self.changed_at[key].items() if t + seconds > now}
+            if not cells:
+                del self.changed_at[key]
+                continue
+            self.changed_at[key] = cells
+            for at in cells.values():
+                due = at + fresh if at + fresh > now else at + seconds
+                if following is None or due < following:
+                    following = due
+        self.refresh()
+        return following
 
     def _expire_changes(self) -> None:
-        cutoff = time.monotonic() - self.highlight_seconds
-        for key in list(self.changed_at):
-            cells = {c: t for c, t in self.changed_at[key].items() if t > cutoff}
-            if cells:
-                self.changed_at[key] = cells
-            else:
-                del self.changed_at[key]
-        self.refresh()
+        self.age_changes(time.monotonic())
 
     def _measure(self) -> list[int]:
         widths = []
@@ -574,9 +609,23 @@ class Grid(ScrollView, can_focus=True):
         if row.row_tone and not is_cursor:
             row_style = row_style + self._style(f"grid--{row.row_tone}")
         changed = self.changed_at.get(row.key) if self.highlight_seconds > 0 else None
-        cutoff = time.monotonic() - self.highlight_seconds
+        now = time.monotonic()
+        cutoff = now - self.highlight_seconds
+        fresh_cutoff = now - self.highlight_seconds * FRESH_SHARE
         changed_style = self._style("grid--changed")
-        segments = [Segment(" ", row_style)]
+        fading_style = self._style("grid--changed-fading")
+        gutter = " "
+        if changed:
+            newest = max(changed.values())
+            if newest > fresh_cutoff:
+                gutter = "▌"
+            elif newest > cutoff:
+                gutter = "╎"
+        segments = [
+            Segment(gutter, row_style + (changed_style if gutter == "▌" else fading_style))
+            if gutter != " "
+            else Segment(" ", row_style)
+        ]
         tones = row.tones
         for n, (index, col_width) in enumerate(layout):
             column = self._columns[index]
@@ -588,8 +637,12 @@ class Grid(ScrollView, can_focus=True):
                 style = style + self._style(f"grid--{tone}")
             elif tone in ("red", "amber") and is_cursor:
                 style = style + Style(bold=True)
-            if changed and changed.get(column.key, 0.0) > cutoff:
-                style = style + changed_style
+            if changed:
+                at = changed.get(column.key, 0.0)
+                if at > fresh_cutoff:
+                    style = style + changed_style
+                elif at > cutoff:
+                    style = style + fading_style
             text = row.cells[index] if index < len(row.cells) else ""
             if column.squeeze is not None and len(text) > col_width:
                 text = column.squeeze(text, col_width)
@@ -600,6 +653,9 @@ class Grid(ScrollView, can_focus=True):
         return Strip(segments, width)
 
     # -- events and actions --------------------------------------------------------
+    def on_unmount(self) -> None:
+        HighlightClock.of(self.app).forget(self)
+
     def on_focus(self) -> None:
         self.refresh()
 

@@ -1,13 +1,17 @@
-"""The status bar: source, "data as of", "last checked", stale tables, problems.
+"""The status bar: source, "data as of", "last checked", watch health, stale tables,
+problems, and the alarm banner when the data cannot be trusted.
 
 It is always on screen. Parts are dropped right-to-left by importance when the
-terminal is narrow; the problem count and its key are never dropped.
+terminal is narrow; the problem count and its key are never dropped. When
+:attr:`StatusInfo.alarm` is set, a full-width banner line with the reason sits
+above the status line (the bar grows to two lines), so a failed or stale
+source is never silent.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import ClassVar
 
 from rich.cells import cell_len
@@ -18,25 +22,118 @@ from textual.widget import Widget
 from pmo_tui.text import one_line
 
 from .fmt import Formatter
+from .grid import fit
+
+#: watch health values (``pmo_tui.sources.base.Health``) as the status bar shows them
+HEALTH_LABELS: dict[str, str] = {
+    "live": "● live",
+    "polling": "◌ polling",
+    "reconnecting": "⟳ reconnecting",
+    "failed": "✖ watch failed",
+}
+
+
+def age_text(age: timedelta) -> str:
+    """``45 s``, ``12 min``, ``5 h 20 min``, ``3 d 4 h``: how old the data is."""
+    seconds = max(0, int(age.total_seconds()))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes = seconds // 60
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h" if hours else f"{days} d"
 
 
 @dataclass(frozen=True)
 class StatusInfo:
-    """Everything the status bar shows (handed down by the app)."""
+    """Everything the status bar, the banner and the kiosk alarm show (from the app).
+
+    One object so that every view of the source's state agrees: the status bar
+    reads the parts, the banner and the kiosk's full-width alarm read
+    :attr:`alarm` (``None`` when all is well) and :attr:`alarm_level`.
+    """
 
     source: str = ""
     today: date | None = None
+    #: when the oldest table was last read successfully (``Portfolio.data_as_of``)
     data_as_of: datetime | None = None
+    #: when the source was last looked at (every refresh, also one that found nothing new)
     last_checked: datetime | None = None
-    #: table -> reason it is stale
+    #: table -> why it is stale (a reload failed; the last good rows are shown)
     stale: dict[str, str] = field(default_factory=dict)
     problems: int = 0
     errors: int = 0
     problems_key: str = "p"
-    #: live / polling / reconnecting / failed, once live updates run
+    #: the watcher's health: live, polling, reconnecting, failed ("" = not watched yet)
     health: str = ""
+    #: why (e.g. "inotify limit reached; polling every 2 s", "connection lost: ...")
+    health_reason: str = ""
+    #: the source could not be read at all (the first load, or a refresh that raised)
+    load_error: str = ""
+    #: how old the data is now (now - data_as_of)
+    age: timedelta | None = None
+    #: data older than this raises the alarm (``config.display.stale_after``)
+    stale_after: timedelta | None = None
     loading: bool = False
     read_only: bool = False
+
+    @property
+    def too_old(self) -> bool:
+        return self.age is not None and self.stale_after is not None and self.age > self.stale_after
+
+    @property
+    def alarm_level(self) -> str:
+        """``"error"`` (data cannot be read), ``"warning"`` (it may be out of date) or ``""``."""
+        if self.load_error or self.stale or self.health == "failed":
+            return "error"
+        if self.health == "reconnecting" or self.too_old:
+            return "warning"
+        return ""
+
+    @property
+    def alarm(self) -> str | None:
+        """One line saying why the data on screen cannot be trusted, or None.
+
+        Most serious first: the source cannot be read, the watcher failed or is
+        reconnecting, tables are stale (with the reason), the data is older
+        than ``stale_after``.
+        """
+        parts: list[str] = []
+        as_of = f"data as of {Formatter.when(self.data_as_of)[:16]}" if self.data_as_of else ""
+        if self.load_error:
+            shown = f"showing {as_of}" if self.data_as_of else "no data loaded"
+            parts.append(f"SOURCE ERROR: {one_line(self.load_error, 200)} ({shown})")
+        if self.health == "failed":
+            reason = one_line(self.health_reason, 200) or "the watcher stopped"
+            parts.append(f"NOT WATCHING: {reason}; changes are not shown, retrying")
+        elif self.health == "reconnecting":
+            reason = one_line(self.health_reason, 200) or "the source went away"
+            parts.append(f"RECONNECTING: {reason}; {as_of or 'data'} may be out of date")
+        if self.stale:
+            names = sorted(self.stale)
+            first = one_line(self.stale[names[0]], 200)
+            more = f" (+{len(names) - 1} more)" if len(names) > 1 else ""
+            parts.append(f"STALE {', '.join(names)}: {first}{more}; showing the last good rows")
+        if self.too_old and self.age is not None and self.stale_after is not None:
+            parts.append(
+                f"DATA IS OLD: last read {age_text(self.age)} ago "
+                f"(alarm after {age_text(self.stale_after)})"
+            )
+        if not parts:
+            return None
+        return "⚠ " + " · ".join(parts)
+
+
+def banner_content(info: StatusInfo) -> Content | None:
+    """The banner line for ``info`` (None when there is no alarm); plain text only."""
+    alarm = info.alarm
+    if alarm is None:
+        return None
+    return Content(alarm)
 
 
 class StatusBar(Widget):
@@ -44,7 +141,17 @@ class StatusBar(Widget):
 
     DEFAULT_CSS = """
     StatusBar {
-        height: 1;
+        height: auto;
+    }
+    StatusBar > .status--alarm {
+        background: $banner-background;
+        color: $banner-foreground;
+        text-style: bold;
+    }
+    StatusBar > .status--alarm-warning {
+        background: $warning;
+        color: #000000;
+        text-style: bold;
     }
     """
 
@@ -54,6 +161,8 @@ class StatusBar(Widget):
         "status--warn",
         "status--bad",
         "status--ok",
+        "status--alarm",
+        "status--alarm-warning",
     }
 
     info: reactive[StatusInfo] = reactive(StatusInfo, layout=False)
@@ -82,8 +191,13 @@ class StatusBar(Widget):
             )
         else:
             parts.append((0, Content.styled("✓ no problems", ok)))
+        if info.load_error:
+            parts.append((1, Content.styled(f"✖ source error: {one_line(info.load_error)}", bad)))
         if info.health:
-            parts.append((1, Content.styled(one_line(info.health, 60), warn)))
+            trouble = info.health in ("reconnecting", "failed")
+            text = HEALTH_LABELS.get(info.health, one_line(info.health, 30))
+            tone = bad if info.health == "failed" else warn if trouble else ok
+            parts.append((1 if trouble else 2, Content.styled(text, tone)))
         if info.stale:
             names = ", ".join(sorted(info.stale))
             parts.append((1, Content.styled(f"▮ stale: {names}", warn)))
@@ -143,4 +257,11 @@ class StatusBar(Widget):
                 chosen = compact
         # the source first, then the rest in order of importance
         ordered = sorted(chosen, key=lambda p: -1 if p[0] == 3 else p[0])
-        return Content(" ") + Content(" │ ").join(p for _, p in ordered)
+        line = Content(" ") + Content(" │ ").join(p for _, p in ordered)
+        banner = banner_content(self.info)
+        if banner is None:
+            return line
+        name = "status--alarm" if self.info.alarm_level == "error" else "status--alarm-warning"
+        style = self.get_visual_style(name, partial=True)
+        padded = " " + fit(banner.plain, max(1, width - 1), "left")
+        return Content.assemble(Content.styled(padded, style), "\n", line)
