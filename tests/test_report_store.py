@@ -174,7 +174,8 @@ def test_portfolio_report_keeps_decisions_about_items_not_in_the_export(
     "store_arg",
     [
         "garbage",  # not a database at all
-        "postgresql+psycopg://nobody@/none?host=/nonexistent-socket-dir",  # unreachable
+        "postgresql+psycopg://nobody:s3cret@/none?host=/nonexistent-socket-dir",  # unreachable
+        "mysql://nobody@host/db",  # not a store database
     ],
 )
 def test_a_store_that_cannot_be_read_is_a_note_not_a_failure(
@@ -187,6 +188,7 @@ def test_a_store_that_cannot_be_read_is_a_note_not_a_failure(
     data = report_json(demo, tmp_path, "--store", store_arg)
     assert data["store"]["available"] is False
     assert "triage store could not be" in data["store"]["note"]
+    assert "s3cret" not in json.dumps(data)  # no password in the report
     assert data["activity"] == [] and data["issues"]  # the rest of the report is there
     md = report(demo, "md", tmp_path / "r.md", "--store", store_arg).read_text("utf-8")
     assert "**Warning:** No triage decisions or notes can be shown: the triage store could" in md

@@ -29,7 +29,7 @@ from pmo_tui.config import Config
 from pmo_tui.metrics import Metrics, compute
 from pmo_tui.model import Portfolio
 from pmo_tui.report.data import build_report_data
-from pmo_tui.report.facts import StoreFacts, read_store
+from pmo_tui.report.facts import StoreFacts, failure, read_store, store_errors
 from pmo_tui.report.scope import Scope, parse_scope, resolve_scope
 from pmo_tui.report.triage import with_triage
 
@@ -114,17 +114,12 @@ def read_facts(store: Store | None, metrics: Metrics, scope: Scope, period_days:
     """Read what the report needs from an open store; a failure becomes a note."""
     if store is None:
         return StoreFacts.unavailable("no triage store is open")
-    import sqlalchemy as sa
-
-    from pmo_tui.errors import PmoError
-    from pmo_tui.report.facts import _why
-
     reads = scope_reads(metrics, scope)
     try:
         return read_store(store, period=report_period(metrics.as_of, period_days), **reads)
-    except (PmoError, OSError, sa.exc.SQLAlchemyError) as exc:
+    except store_errors() as exc:
         return StoreFacts.unavailable(
-            f"the triage store could not be read: {_why(exc)}", store.description
+            f"the triage store could not be read: {failure(exc)}", store.description
         )
 
 

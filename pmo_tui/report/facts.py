@@ -98,15 +98,12 @@ def open_and_read(
     Never raises for a store problem: a missing, locked, corrupt, newer or
     unreachable store gives facts with ``available=False`` and the reason.
     """
-    import sqlalchemy as sa
-
-    from pmo_tui.errors import PmoError
     from pmo_tui.store import open_store
 
     try:
         store = open_store(options.store, source=options.source, read_only=True)
-    except (PmoError, OSError, sa.exc.SQLAlchemyError) as exc:
-        return StoreFacts.unavailable(f"the triage store could not be opened: {_why(exc)}")
+    except store_errors() as exc:
+        return StoreFacts.unavailable(f"the triage store could not be opened: {failure(exc)}")
     try:
         return read_store(
             store,
@@ -115,15 +112,26 @@ def open_and_read(
             mta_project=mta_project,
             mta_milestones=mta_milestones,
         )
-    except (PmoError, OSError, sa.exc.SQLAlchemyError) as exc:
+    except store_errors() as exc:
         return StoreFacts.unavailable(
-            f"the triage store could not be read: {_why(exc)}", store.description
+            f"the triage store could not be read: {failure(exc)}", store.description
         )
     finally:
         store.close()
 
 
-def _why(exc: BaseException) -> str:
+def store_errors() -> tuple[type[BaseException], ...]:
+    """What opening or reading a store can raise for a store problem (not a bug):
+    the store's own errors, OS errors, database errors, a bad URL, a missing driver."""
+    import sqlalchemy as sa
+
+    from pmo_tui.errors import PmoError
+
+    return (PmoError, OSError, sa.exc.SQLAlchemyError, ValueError, ImportError)
+
+
+def failure(exc: BaseException) -> str:
+    """One line for the report, passwords redacted."""
     from pmo_tui.errors import describe, redact
 
     return one_line(redact(describe(exc)), 300)
