@@ -98,6 +98,17 @@ class ChangesSummarised(Message):
         self.summary = summary
 
 
+class LiveNotice(Message):
+    """A toast asked for from a worker thread (posting never blocks, even at exit)."""
+
+    def __init__(self, text: str, *, title: str, severity: str, timeout: float) -> None:
+        super().__init__()
+        self.text = text
+        self.title = title
+        self.severity = severity
+        self.timeout = timeout
+
+
 class LiveMixin(_Base):
     """Watching, coalesced refreshes, change toasts, health and MTA recording."""
 
@@ -145,6 +156,8 @@ class LiveMixin(_Base):
         self._mta_lock = threading.Lock()
         self._mta_version = 0
         self._mta_warned = False
+        #: how many times forecasts were recorded (tests read it)
+        self.forecasts_recorded = 0
         #: "today" follows the clock unless --as-of or the config pinned it
         self._today_pinned = self.options.as_of is not None or self.config.as_of is not None
 
@@ -266,19 +279,21 @@ class LiveMixin(_Base):
     def after_snapshot(
         self, before: Snapshot | None, after: Snapshot, change: Change | None
     ) -> None:
-        """The app applied ``after`` (replacing ``before``): toast, MTA, timers."""
+        """The app applied ``after`` (replacing ``before``): toast, MTA, timers.
+
+        ``change`` is what a source refresh read; None for the first load and for
+        snapshots that did not come from the source (e.g. a triage refresh), which
+        get no change toast (they announce themselves).
+        """
         self.schedule_age_check()
         self._schedule_new_day()
-        milestones_changed = before is None or "milestones" in after.portfolio.changed_since(
-            before.portfolio
-        )
-        if milestones_changed:
-            self.record_forecasts(after)
+        self.record_forecasts(after)
         if before is None:
             if self.options.history is not None:
                 self.call_after_refresh(self._backfill_history, self.options.history)
             return
-        self.call_after_refresh(self._summarise, before, after, change)
+        if change is not None and not change.store:
+            self.call_after_refresh(self._summarise, before, after, change)
 
     @work(thread=True, group="live-summary", exit_on_error=False)
     def _summarise(self, before: Snapshot, after: Snapshot, change: Change | None) -> None:
@@ -364,24 +379,29 @@ class LiveMixin(_Base):
 
     # -- milestone trend analysis -----------------------------------------------------
     def record_forecasts(self, snapshot: Snapshot) -> None:
-        """Record the milestone forecasts of ``snapshot`` in the store, off the UI thread.
+        """Record the milestone forecasts of ``snapshot`` in the store, off the UI thread,
+        unless this version of the milestones was recorded already.
 
         Needs the app's triage store (``self.store``) and write access; without
-        them it does nothing (a kiosk or ``--read-only`` copy never writes).
+        them it does nothing (a kiosk or ``--read-only`` copy never writes). A
+        store that opens after the first load is caught up by the next snapshot.
         """
         store = getattr(self, "store", None)
         if store is None or self.options.read_only or getattr(store, "read_only", False):
             return
-        self._record_forecasts(store, snapshot)
+        if self._mta_pending(snapshot):
+            self._record_forecasts(store, snapshot)
+
+    def _mta_pending(self, snapshot: Snapshot) -> bool:
+        return snapshot.portfolio.table_versions.get("milestones", 0) > self._mta_version
 
     @work(thread=True, group="live-mta", exit_on_error=False)
     def _record_forecasts(self, store: Any, snapshot: Snapshot) -> None:
         from pmo_tui.store import ReadOnlyStore
 
         with self._mta_lock:
-            version = snapshot.portfolio.version
-            if version <= self._mta_version:
-                return  # a newer snapshot was recorded already
+            if not self._mta_pending(snapshot):
+                return  # recorded meanwhile (this version or a newer one)
             try:
                 store.record_forecasts(snapshot.portfolio["milestones"], snapshot.as_of)
             except ReadOnlyStore:
@@ -390,16 +410,18 @@ class LiveMixin(_Base):
                 self._log_exception(exc)
                 if not self._mta_warned:
                     self._mta_warned = True
-                    self.call_from_thread(
-                        self.notify_plain,
-                        f"Could not record milestone forecasts for the trend chart: "
-                        f"{describe(exc)}",
-                        title="Milestone trends",
-                        severity="warning",
-                        timeout=10,
+                    self.post_message(
+                        LiveNotice(
+                            f"Could not record milestone forecasts for the trend chart: "
+                            f"{describe(exc)}",
+                            title="Milestone trends",
+                            severity="warning",
+                            timeout=10,
+                        )
                     )
                 return
-            self._mta_version = version
+            self._mta_version = snapshot.portfolio.table_versions.get("milestones", 0)
+            self.forecasts_recorded += 1
 
     @work(thread=True, group="live-history", exit_on_error=False)
     def _backfill_history(self, folder: Path) -> None:
@@ -408,8 +430,13 @@ class LiveMixin(_Base):
         except Exception as exc:
             self._log_exception(exc)
             message, severity = f"--history {folder}: {describe(exc)}", "error"
-        self.call_from_thread(
-            self.notify_plain, message, title="Milestone history", severity=severity, timeout=10
+        self.post_message(
+            LiveNotice(message, title="Milestone history", severity=severity, timeout=10)
+        )
+
+    def on_live_notice(self, message: LiveNotice) -> None:
+        self.notify_plain(
+            message.text, title=message.title, severity=message.severity, timeout=message.timeout
         )
 
 

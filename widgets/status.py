@@ -34,7 +34,7 @@ HEALTH_LABELS: dict[str, str] = {
 
 
 def age_text(age: timedelta) -> str:
-    """``45 s``, ``12 min``, ``5 h 20 min``, ``3 d 4 h``: how old the data is."""
+    """``45 s``, ``12 min``, ``5 h 20 min``, ``26 h``, ``3 d 4 h``: how old the data is."""
     seconds = max(0, int(age.total_seconds()))
     if seconds < 60:
         return f"{seconds} s"
@@ -42,7 +42,7 @@ def age_text(age: timedelta) -> str:
     if minutes < 60:
         return f"{minutes} min"
     hours, minutes = divmod(minutes, 60)
-    if hours < 24:
+    if hours < 48:
         return f"{hours} h {minutes} min" if minutes else f"{hours} h"
     days, hours = divmod(hours, 24)
     return f"{days} d {hours} h" if hours else f"{days} d"
@@ -117,7 +117,7 @@ class StatusInfo:
             names = sorted(self.stale)
             first = one_line(self.stale[names[0]], 200)
             more = f" (+{len(names) - 1} more)" if len(names) > 1 else ""
-            parts.append(f"STALE {', '.join(names)}: {first}{more}; showing the last good rows")
+            parts.append(f"STALE {', '.join(names)}, last good rows shown: {first}{more}")
         if self.too_old and self.age is not None and self.stale_after is not None:
             parts.append(
                 f"DATA IS OLD: last read {age_text(self.age)} ago "
@@ -166,6 +166,10 @@ class StatusBar(Widget):
     }
 
     info: reactive[StatusInfo] = reactive(StatusInfo, layout=False)
+
+    def watch_info(self, old: StatusInfo, new: StatusInfo) -> None:
+        if (old.alarm is None) != (new.alarm is None):
+            self.refresh(layout=True)  # the banner line comes or goes
 
     def _parts(self, compact: bool) -> list[tuple[int, Content]]:
         """(priority, piece); lower priority numbers survive narrower terminals."""
