@@ -12,7 +12,9 @@ Nothing here imports textual; the core must run headless (reports, ``check``).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -26,6 +28,27 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pmo_tui.problems import Problem, Severity
+
+
+def _lean_allocator() -> None:
+    """Let Arrow (and so pandas' ``str`` columns) allocate with jemalloc where it can.
+
+    The tables live in Arrow memory, and loading them allocates and frees several
+    times their size (file bytes, parsed text, trimmed copies, dictionaries).
+    Arrow's default pool in current wheels, mimalloc, keeps much of that resident
+    and reuses little of it across Arrow's reader threads: loading the large demo
+    peaked about 50 MiB higher with it (``benchmarks/memory.py``). jemalloc reuses
+    freed memory at once and returns it to the system about a second later, which
+    also keeps a wall display's memory flat across weeks of reloads. An explicit
+    ``ARROW_DEFAULT_MEMORY_POOL`` in the environment is left alone.
+    """
+    if os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
+        return
+    with contextlib.suppress(NotImplementedError, pa.ArrowException):  # built without it
+        pa.set_memory_pool(pa.jemalloc_memory_pool())
+
+
+_lean_allocator()
 
 Kind = Literal["id", "text", "date", "month", "money", "percent", "int", "enum", "bool"]
 

@@ -27,7 +27,6 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -81,6 +80,12 @@ def _undecodable(name: str) -> bool:
     except UnicodeEncodeError:
         return True
     return False
+
+
+def _size(parts: Sequence[Part]) -> int:
+    """Bytes on disk of a table's files (0 when they cannot be looked at)."""
+    keys = [_stat_key(part.path) for part in parts]
+    return sum(key[1] for key in keys if key is not None)
 
 
 def _stat_key(path: Path) -> tuple[int, int] | None:
@@ -493,14 +498,23 @@ class FolderSource:
     def _convert_all(
         self, tables: Sequence[str], layout: Layout, reader: Reader
     ) -> dict[str, tuple[list[tuple[Part, Converted]], list[UnreadableFile]]]:
+        """Convert the tables one after another, the largest files first.
+
+        Not in parallel: pyarrow already parses each CSV file on every core, the
+        Python parts would only fight over the GIL (and over the cores with the UI
+        starting up), and each table's working memory (its bytes, the parsed text,
+        the converted columns) would be held at the same time. Largest first, so
+        the big transient peak comes before the other tables' rows have piled up.
+        Every table gets the date-order hint the folder gave before this pass, so
+        the order does not change what an ambiguous file is read as.
+        """
         wanted = [t for t in tables if layout.parts.get(t)]
-        if len(wanted) <= 1:
-            return {t: self._convert(t, layout, reader, self._hint(t)) for t in wanted}
-        with ThreadPoolExecutor(max_workers=min(4, len(wanted))) as pool:
-            futures = {
-                t: pool.submit(self._convert, t, layout, reader, self._hint(t)) for t in wanted
-            }
-            return {t: f.result() for t, f in futures.items()}
+        hints = {t: self._hint(t) for t in wanted}
+        done = {
+            t: self._convert(t, layout, reader, hints[t])
+            for t in sorted(wanted, key=lambda t: -_size(layout.parts[t]))
+        }
+        return {t: done[t] for t in wanted}
 
     def _convert(
         self, table: str, layout: Layout, reader: Reader, hint: DateOrder | None

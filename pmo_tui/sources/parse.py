@@ -75,7 +75,8 @@ class Cells:
         if isinstance(encoded, pa.ChunkedArray):
             encoded = encoded.combine_chunks() if encoded.num_chunks != 1 else encoded.chunk(0)
         uniques = [str(u).strip() for u in encoded.dictionary.to_pylist()]
-        indices = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+        # int32 as Arrow made them (no copy): numpy indexes with them just as well
+        indices = np.asarray(encoded.indices.to_numpy(zero_copy_only=False))
         return uniques, indices
 
     def distinct(self, limit: int | None = None) -> list[str]:
@@ -106,7 +107,7 @@ class Cells:
 
     def take(self, indices: np.ndarray) -> Cells:
         native = None if self.native is None else self.native[indices]
-        return Cells(self.text.take(pa.array(indices, type=pa.int64())), native)
+        return Cells(pc.take(self.text, pa.array(indices, type=pa.int64())), native)
 
     def strings(self) -> np.ndarray:
         """Every cell as text (workbook values rendered), as a numpy object array."""

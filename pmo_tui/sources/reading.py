@@ -87,12 +87,17 @@ class _Loaded:
 
 
 class Reader:
-    """Reads parts for one load or refresh, with per-pass caches."""
+    """Reads parts for one load or refresh, with per-pass caches.
+
+    Memory: a CSV file's bytes live only while it is parsed, and a part's raw text
+    grid only until it is converted, unless its dates were ambiguous (then the folder's
+    date order may ask for a second conversion; :meth:`release` drops it after that).
+    Workbooks and MS Project plans stay open for the pass: several parts read them.
+    """
 
     def __init__(self, folder_real: Path, options: SourceOptions) -> None:
         self.folder_real = folder_real
         self.options = options
-        self._bytes: dict[Path, bytes] = {}
         self._workbooks: dict[Path, Workbook] = {}
         self._plans: dict[tuple[Path, str], mspdi.Plan] = {}
         self._loaded: dict[Part, _Loaded] = {}
@@ -101,13 +106,12 @@ class Reader:
 
     # -- raw access -----------------------------------------------------------------
     def data(self, path: Path) -> bytes:
-        if path not in self._bytes:
-            self._bytes[path] = read_bytes(self.folder_real, path, self.options.size_cap)
-        return self._bytes[path]
+        return read_bytes(self.folder_real, path, self.options.size_cap)
 
-    def workbook(self, path: Path, name: str) -> Workbook:
+    def workbook(self, path: Path, name: str, data: bytes | None = None) -> Workbook:
         if path not in self._workbooks:
-            data = self.data(path)
+            if data is None:
+                data = self.data(path)
             kind = kind_of(data)
             if kind == "cfb":
                 raise Refused(
@@ -126,7 +130,12 @@ class Reader:
         for book in self._workbooks.values():
             book.close()
         self._workbooks.clear()
-        self._bytes.clear()
+        self._plans.clear()
+        self._loaded.clear()
+
+    def release(self, part: Part) -> None:
+        """Forget the raw grid of ``part`` (it will not be converted again)."""
+        self._loaded.pop(part, None)
 
     # -- parts ----------------------------------------------------------------------
     def _load(self, part: Part) -> _Loaded:
@@ -179,11 +188,13 @@ class Reader:
                     f"{', '.join(repr(s) for s in book.sheet_names)})",
                 )
             return book.sheet(sheet)
-        data = self.data(part.path)
-        kind = kind_of(data)
+        # handed over in a list, which the CSV reader empties: the bytes are freed as
+        # soon as they are parsed (see tabular.read_csv)
+        box = [self.data(part.path)]
+        kind = kind_of(box[0])
         if kind == "zip":
             # a workbook saved under a .csv name: read it as what it is
-            book = self.workbook(part.path, part.name)
+            book = self.workbook(part.path, part.name, box[0])
             raw = book.sheet(book.sheet_names[0])
             raw.problems.insert(
                 0,
@@ -207,7 +218,7 @@ class Reader:
         if kind == "empty":
             raise Refused("empty-file", "is empty")
         return read_csv(
-            data, part.name, encoding=self.options.encoding, delimiter=self.options.delimiter
+            box, part.name, encoding=self.options.encoding, delimiter=self.options.delimiter
         )
 
     def _load_mspdi(self, part: Part) -> _Loaded:
@@ -256,6 +267,8 @@ class Reader:
             header_row=loaded.header_row,
         )
         result = convert(loaded.source, resolution, options, date_hint=date_hint)
+        if result.formats.date_order_from != "default":
+            self.release(part)  # only a file with ambiguous dates is converted twice
         if part.kind == "mspdi":  # a plan without milestones is normal
             result.problems = [p for p in result.problems if p.rule != "no-rows"]
         result.problems[:0] = loaded.problems

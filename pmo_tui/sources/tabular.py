@@ -76,33 +76,29 @@ def _problem(
 
 
 def read_csv(
-    data: bytes, file: str, *, encoding: str | None = None, delimiter: str | None = None
+    data: bytes | list[bytes],
+    file: str,
+    *,
+    encoding: str | None = None,
+    delimiter: str | None = None,
 ) -> RawTable:
     """A CSV export as a :class:`RawTable`; :class:`Refused` when it is not text.
 
     UTF-8 files (the common case) go straight to the fast reader, which
     validates the encoding itself; anything else is decoded here first.
+
+    ``data`` may be handed over in a one-item list: the fast reader then empties
+    the list and frees the bytes as soon as they are parsed, before the columns
+    are built (for a large file the bytes are a third of the parsed text).
     """
-    tried: bytes | None = None
-    if (
-        encoding is None
-        and b"\x00" not in data
-        and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
-    ):
-        bom = data.startswith(codecs.BOM_UTF8)
-        payload = data[3:] if bom else data
-        head = utf8_prefix(payload)
-        if head is not None:
-            if not head.strip() and not payload.strip():
-                raise Refused("empty-file", "is empty")
-            delim = delimiter or sniff_delimiter(head)
-            try:
-                table = _read_fast(payload, file, delim)
-            except _SlowPath:
-                tried = payload
-            else:
-                table.delimiter, table.encoding = delim, "utf-8-sig" if bom else "utf-8"
-                return table
+    box = data if isinstance(data, list) else [data]
+    tried = False
+    if encoding is None:
+        fast = _read_utf8(box, file, delimiter)
+        if isinstance(fast, RawTable):
+            return fast
+        tried = fast
+    data = box[0]
     try:
         decoded = decode(data, encoding)
     except UndecodableError as exc:
@@ -123,18 +119,48 @@ def read_csv(
     if not text.strip():
         raise Refused("empty-file", "is empty")
     delim = delimiter or sniff_delimiter(text[: 1 << 20])
-    if decoded.encoding in ("utf-8", "utf-8-sig") and not decoded.nul_count:
-        payload = data[3:] if decoded.encoding == "utf-8-sig" else data
-    else:
-        payload = text.encode("utf-8")
+    utf8 = decoded.encoding in ("utf-8", "utf-8-sig") and not decoded.nul_count
     try:
-        if payload == tried:
-            raise _SlowPath
-        table = _read_fast(payload, file, delim)
+        if utf8 and tried:
+            raise _SlowPath  # the fast reader already failed on these very bytes
+        payload = (
+            (data[3:] if decoded.encoding == "utf-8-sig" else data)
+            if utf8
+            else text.encode("utf-8")
+        )
+        table = _columns(*_parse_fast(payload, delim), file)
     except _SlowPath:
         table = _read_exact(text, file, delim)
     table.delimiter, table.encoding = delim, decoded.encoding
     table.problems[:0] = problems
+    return table
+
+
+def _read_utf8(box: list[bytes], file: str, delimiter: str | None) -> RawTable | bool:
+    """The fast reader on undecoded UTF-8 bytes: the table, else whether it was tried.
+
+    On success the bytes are taken out of ``box`` and freed before the columns are
+    made contiguous.
+    """
+    data = box[0]
+    if b"\x00" in data or data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return False
+    bom = data.startswith(codecs.BOM_UTF8)
+    payload = data[3:] if bom else data
+    head = utf8_prefix(payload)
+    if head is None:
+        return False
+    if not head.strip() and not payload.strip():
+        raise Refused("empty-file", "is empty")
+    delim = delimiter or sniff_delimiter(head)
+    try:
+        parsed = _parse_fast(payload, delim)
+    except _SlowPath:
+        return True
+    box.clear()
+    del data, payload
+    table = _columns(*parsed, file)
+    table.delimiter, table.encoding = delim, "utf-8-sig" if bom else "utf-8"
     return table
 
 
@@ -172,14 +198,18 @@ def _record_starts(payload: bytes) -> np.ndarray:
     return starts_line[length > 0]
 
 
-def _read_fast(payload: bytes, file: str, delim: str) -> RawTable:
-    # Any irregular row raises (no invalid-row handler: a Python callback halves the
-    # speed), and so does a quoted line break; both go down the exact path. A quoted
-    # line break that happens to split into well-formed rows is caught by comparing
-    # the record count, quotes respected, with the row count.
+def _parse_fast(payload: bytes, delim: str) -> tuple[pa.Table, np.ndarray, bool]:
+    """pyarrow's multi-threaded CSV parse, every cell as text, with each record's line.
+
+    Any irregular row raises :class:`_SlowPath` (no invalid-row handler: a Python
+    callback halves the speed), and so does a quoted line break; both go down the
+    exact path. A quoted line break that happens to split into well-formed rows is
+    caught by comparing the record count, quotes respected, with the row count.
+    Pure ASCII (most exports) skips pyarrow's UTF-8 validation.
+    """
     try:
-        table = pacsv.read_csv(
-            io.BytesIO(payload),
+        table = pacsv.open_csv(
+            pa.BufferReader(payload),  # zero-copy: the reader threads need no GIL to read
             read_options=pacsv.ReadOptions(autogenerate_column_names=True),
             parse_options=pacsv.ParseOptions(
                 delimiter=delim,
@@ -190,8 +220,8 @@ def _read_fast(payload: bytes, file: str, delim: str) -> RawTable:
                 # a blank line becomes a one-cell row, i.e. an invalid row: the exact path
                 ignore_empty_lines=False,
             ),
-            convert_options=_ALL_TEXT,
-        )
+            convert_options=_ASCII_TEXT if payload.isascii() else _ALL_TEXT,
+        ).read_all()
     except (pa.ArrowInvalid, pa.ArrowException):
         raise _SlowPath from None
     if table.num_rows == 0 or table.num_columns < 2:
@@ -202,11 +232,22 @@ def _read_fast(payload: bytes, file: str, delim: str) -> RawTable:
             raise _SlowPath
     else:
         starts = np.arange(1, table.num_rows + 1, dtype=np.int64)
-    columns = [_as_large(table.column(i)) for i in range(table.num_columns)]
     if len(payload) > MAX_CELL and any(
-        (pc.max(pc.binary_length(c)).as_py() or 0) > MAX_CELL for c in columns
+        (pc.max(pc.binary_length(c)).as_py() or 0) > MAX_CELL for c in table.columns
     ):
         raise _SlowPath
+    return table, starts, len(payload) >= _STRING_LIMIT
+
+
+def _columns(table: pa.Table, starts: np.ndarray, large: bool, file: str) -> RawTable:
+    """The parsed table as contiguous text columns; row 0 is the header."""
+    # one column at a time, dropping each from the table as it is made contiguous, so
+    # the parsed chunks and their contiguous copy are never all alive at once
+    columns: list[pa.Array] = []
+    for _ in range(table.num_columns):
+        columns.append(_contiguous(table.column(0), large))
+        table = table.remove_column(0)
+    del table
     headers = [str(c[0].as_py()).strip() for c in columns]
     body = [Cells(c.slice(1)) for c in columns]
     return RawTable(
@@ -229,18 +270,37 @@ _ALL_TEXT = pacsv.ConvertOptions(
     auto_dict_encode=False,
     timestamp_parsers=[],
 )
+#: pure ASCII is valid UTF-8: pyarrow need not check it again
+_ASCII_TEXT = pacsv.ConvertOptions(
+    check_utf8=False,
+    column_types={},
+    strings_can_be_null=False,
+    quoted_strings_can_be_null=False,
+    null_values=[],
+    true_values=[],
+    false_values=[],
+    auto_dict_encode=False,
+    timestamp_parsers=[],
+)
 
 
-def _as_large(column: pa.ChunkedArray) -> pa.Array:
-    """One contiguous ``large_string`` array (pyarrow may infer ``null`` for empty columns)."""
-    array = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
-    if array.type != pa.large_string():
-        array = (
-            array.cast(pa.large_string())
-            if array.type != pa.null()
-            else pa.array([""] * len(array), type=pa.large_string())
-        )
-    return array
+#: files this large may hold more text than 32-bit string offsets can address
+_STRING_LIMIT = 1 << 31
+
+
+def _contiguous(column: pa.ChunkedArray, large: bool) -> pa.Array:
+    """One contiguous text array (pyarrow may infer ``null`` for an empty column).
+
+    It stays ``string`` (32-bit offsets, the reader's own type: no cast, half the
+    offsets memory) unless the file is too large for that; pandas makes the text
+    columns ``large_string`` when the frame is built.
+    """
+    want = pa.large_string() if large else pa.string()
+    if column.type == pa.null():
+        return pa.array([""] * len(column), type=want)
+    if column.type != want:
+        column = column.cast(want)
+    return column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
 
 
 def _read_exact(text: str, file: str, delim: str) -> RawTable:

@@ -369,7 +369,8 @@ def convert(
     keep = ~reject
     if reject.any():
         frame_values = {name: _take(values, keep) for name, values in frame_values.items()}
-    frame = pd.DataFrame(frame_values)
+    # no copy: the arrays were made for this frame (and pandas keeps one block per column)
+    frame = pd.DataFrame(frame_values, copy=False)
     rows = src.rows[keep]
     formats = Formats(
         delimiter=src.delimiter,
