@@ -42,6 +42,7 @@ from pmo_tui.screens.base import DataScreen, OpenItem
 from pmo_tui.screens.live import LiveMixin, check_before_ui
 from pmo_tui.screens.palette import JumpProvider, PmoCommands
 from pmo_tui.screens.snapshot import Snapshot
+from pmo_tui.screens.triage_service import TriageService
 from pmo_tui.sources.base import Change, Source
 from pmo_tui.text import one_line
 from pmo_tui.widgets.fmt import Formatter
@@ -86,7 +87,7 @@ class LoadFailed(Message):
         self.reason = reason
 
 
-class PmoApp(LiveMixin, App[int]):
+class PmoApp(LiveMixin, TriageService, App[int]):
     """k9s for project portfolios."""
 
     TITLE = "pmo-tui"
@@ -138,6 +139,7 @@ class PmoApp(LiveMixin, App[int]):
         for theme in THEMES:
             self.register_theme(theme)
         self.init_live()
+        self.triage_init()
 
     # -- start ---------------------------------------------------------------------
     def get_theme_variable_defaults(self) -> dict[str, str]:
@@ -173,7 +175,7 @@ class PmoApp(LiveMixin, App[int]):
                 portfolio = self.source.load()
             else:
                 portfolio = self.source.refresh(previous, change or Change())
-            metrics = self.engine.update(portfolio, self.as_of)
+            metrics = self.metrics_with_triage(portfolio)  # the store's decisions applied
             snapshot = Snapshot(
                 portfolio=portfolio,
                 metrics=metrics,
@@ -268,7 +270,7 @@ class PmoApp(LiveMixin, App[int]):
             age=self.data_age(),
             stale_after=self.config.display.stale_after,
             loading=self.loading,
-            read_only=self.options.read_only,
+            read_only=self.triage_read_only,
         )
 
     def broadcast_status(self) -> None:

@@ -12,6 +12,7 @@ from typing import ClassVar
 
 from pmo_tui.screens import views
 from pmo_tui.screens.base import DataScreen, OpenItem
+from pmo_tui.screens.project_notes import ProjectNotes, ProjectTriage
 from pmo_tui.screens.rows import (
     ISSUE_COLUMNS_IN_PROJECT,
     MILESTONE_COLUMNS,
@@ -22,6 +23,7 @@ from pmo_tui.screens.rows import (
 )
 from pmo_tui.screens.scope import Row, _na, _value
 from pmo_tui.screens.snapshot import Snapshot
+from pmo_tui.screens.triage_actions import WRITE_BINDINGS
 from pmo_tui.widgets.burn import BurnChart, BurnSeries
 from pmo_tui.widgets.figures import Figure, FigureBlock
 from pmo_tui.widgets.fmt import (
@@ -42,12 +44,6 @@ from textual.widgets import Static, TabbedContent, TabPane
 from pmo_tui.text import one_line
 
 TABS = ("overview", "milestones", "costs", "issues", "notes")
-NOTES_TEXT = (
-    "Notes arrive with the triage store.\n\n"
-    "This tab will hold the officers' timestamped notes on this project, its milestones "
-    "and its issues, with who wrote them and when. Nothing is stored yet: pmo-tui never "
-    "writes to the source, and the store that keeps notes is not part of this version."
-)
 
 
 def bar(percent: float | None, width: int = 20) -> str:
@@ -191,7 +187,7 @@ def progress_lines(row: Row, fmt: Formatter) -> Content:
     return Content("\n").join(lines)
 
 
-class ProjectScreen(DataScreen):
+class ProjectScreen(ProjectTriage, DataScreen):
     """One project in tabs."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -201,6 +197,7 @@ class ProjectScreen(DataScreen):
         Binding("4", "tab('issues')", "Issues", show=False, id="tab.issues"),
         Binding("5", "tab('notes')", "Notes", show=False, id="tab.notes"),
         Binding("c", "app.chart", "Chart", id="chart"),
+        *WRITE_BINDINGS,
     ]
 
     def __init__(
@@ -292,7 +289,7 @@ class ProjectScreen(DataScreen):
                     id="issue-pane",
                 )
             with TabPane("5 Notes", id="notes"):
-                yield Static(Content(NOTES_TEXT), id="notes-text")
+                yield ProjectNotes(id="project-notes")
 
     def on_mount(self) -> None:
         self.query_one("#issue-grid", Grid).sort_by("severity")
@@ -307,6 +304,8 @@ class ProjectScreen(DataScreen):
             grid.focus()
         elif tab == "overview":
             self.query_one("#overview-scroll").focus()
+        elif tab == "notes":
+            self.query_one("#project-notes").focus()
 
     def action_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
@@ -388,6 +387,7 @@ class ProjectScreen(DataScreen):
         )
         issues = snapshot.rows_for_project("metrics.issues", self.project_id)
         self.query_one("#issue-grid", Grid).set_rows(issue_rows(issues, fmt, with_project=False))
+        self.reload_notes()
 
     def on_grid_highlighted(self, event: Grid.Highlighted) -> None:
         if event.grid.id != "milestone-grid" or self.snapshot is None:

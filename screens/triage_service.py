@@ -1,0 +1,431 @@
+"""The app's side of triage: the store, its watcher and the overlay (a mixin of PmoApp).
+
+* At start a thread worker opens the store (``open_store``, creating and
+  migrating it as needed). A store that cannot be opened (SQLite on NFS, a
+  broken file, PostgreSQL down) never stops the app: triage is switched off,
+  every write key says why, and the queue shows a banner.
+* The decisions are put over the source issues before the metrics run
+  (:class:`~pmo_tui.screens.triage_overlay.TriageOverlay`, called from
+  ``PmoApp.load``), so every screen shows the current decision and the RAG and
+  roll-ups count it, the same as the reports.
+* A store-watch worker (``Store.watch``: SQLite ``data_version``, PostgreSQL
+  LISTEN/NOTIFY) wakes one coalescing refresh worker: it re-reads only the
+  triage state (never the source), recomputes the metrics from the snapshot's
+  source portfolio and posts a new snapshot through the usual ``DataReady``
+  path, so every screen updates in place (cursor, filter, sort kept), and a
+  plain-text toast says who changed what.
+* Saves run in the edit and note dialogs' own thread workers; afterwards
+  :meth:`TriageService.after_write` refreshes at once (the store does not report
+  one's own changes back through the watcher).
+
+Textual dispatches ``on_mount``, ``on_unmount`` and ``on_data_ready`` to every
+class in the app's MRO, so the handlers here run after PmoApp's own.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pmo_tui.screens import views
+from pmo_tui.screens.snapshot import Snapshot
+from pmo_tui.screens.triage_news import News, summarise
+from pmo_tui.screens.triage_overlay import TriageOverlay
+from pmo_tui.screens.triage_state import OFF, OPEN, OPENING, TriageView, bind, read_view, view_for
+from textual import work
+from textual.message import Message
+
+from pmo_tui.errors import describe
+from pmo_tui.sources.base import Change, Health, WatchState
+from pmo_tui.store import BulkSaved, Note, Saved, Store, open_store
+
+if TYPE_CHECKING:
+    from datetime import date
+
+    from textual.app import App
+
+    from pmo_tui.app import DataReady
+    from pmo_tui.metrics import MetricsEngine
+    from pmo_tui.options import Options
+
+    _AppBase = App[int]
+else:
+    _AppBase = object
+
+
+class StoreOpened(Message):
+    def __init__(self, store: Store) -> None:
+        super().__init__()
+        self.store = store
+
+
+class StoreFailed(Message):
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.reason = reason
+
+
+class StoreHealth(Message):
+    def __init__(self, state: WatchState) -> None:
+        super().__init__()
+        self.state = state
+
+
+class TriageReady(Message):
+    """A new triage view is on screen; ``news`` says what other officers did."""
+
+    def __init__(self, view: TriageView, news: list[str]) -> None:
+        super().__init__()
+        self.view = view
+        self.news = news
+
+
+def store_where(store: Store, source: str | None) -> str:
+    """Where the store lives, short: ``.pmo-tui/store.sqlite`` inside the data folder,
+    ``~/...`` in the home folder, else the file or the URL (never a password)."""
+    path = store.location.path
+    if path is None:
+        return store.description
+    if source:
+        folder = Path(source)
+        for base in (folder, folder.resolve()):
+            try:
+                return str(path.relative_to(base))
+            except ValueError:
+                continue
+    try:
+        return "~/" + str(path.relative_to(Path.home()))
+    except ValueError:
+        return str(path)
+
+
+class TriageService(_AppBase):
+    """Mixin for :class:`~pmo_tui.app.PmoApp`: the store, the overlay and their workers."""
+
+    if TYPE_CHECKING:  # provided by PmoApp
+        options: Options
+        engine: MetricsEngine
+        as_of: date
+        snapshot: Snapshot | None
+
+        def notify_plain(
+            self,
+            message: str,
+            *,
+            title: str = "",
+            severity: str = "information",
+            timeout: float | None = None,
+        ) -> None: ...
+
+        def _log_exception(self, error: BaseException) -> None: ...
+
+        def broadcast_status(self) -> None: ...
+
+    #: shown instead of the store's officer (deterministic screenshots); None: the real one
+    display_officer: str | None = None
+
+    def triage_init(self) -> None:
+        """Set up (from ``PmoApp.__init__``, after the metrics engine exists)."""
+        read_only = self.options.read_only
+        self.store: Store | None = None
+        self.triage_view = TriageView(
+            state=OPENING, writable=not read_only, reason="opening the triage store…"
+        )
+        self.store_health = ""
+        self._triage_overlay = TriageOverlay(self.engine)
+        self._triage_lock = threading.Lock()
+        self._triage_dirty = False
+        self._triage_running = False
+        self._triage_news_wanted = False
+        self._triage_generation = 0
+        self._observed: int | None = None
+        self._store_stop = threading.Event()
+        self._news = News()
+
+    # -- what others ask -------------------------------------------------------------
+    def metrics_with_triage(self, portfolio: Any) -> Any:
+        """The metrics of ``portfolio`` with the current decisions (any thread)."""
+        return self._triage_overlay.metrics(portfolio, self.triage_view, self.as_of)
+
+    @property
+    def officer_name(self) -> str:
+        if self.display_officer is not None:
+            return self.display_officer
+        return self.triage_view.officer
+
+    @property
+    def triage_read_only(self) -> bool:
+        """True when nothing can ever be saved in this session."""
+        return (
+            self.options.read_only
+            or self.triage_view.state == OFF
+            or (self.store is not None and self.store.read_only)
+        )
+
+    def write_refusal(self) -> str | None:
+        """Why a write cannot happen now (None: it can)."""
+        if self.options.read_only:
+            kiosk = " (kiosk)" if self.options.kiosk else ""
+            return f"read-only{kiosk}: nothing can be changed in this session"
+        view = self.triage_view
+        if view.state == OFF:
+            return f"triage is off: {view.reason}"
+        if self.store is None or view.state == OPENING:
+            return "the triage store is still opening; try again in a moment"
+        if self.store.read_only:
+            return f"read-only: {view.reason or 'the store was opened read-only'}"
+        return None
+
+    def refuse_write(self) -> None:
+        self.notify_plain(self.write_refusal() or "read-only", severity="warning", timeout=4)
+
+    # -- start and stop -----------------------------------------------------------------
+    def on_mount(self) -> None:
+        self.open_triage_store()
+
+    def on_unmount(self) -> None:
+        self._store_stop.set()
+        store = self.store
+        if store is not None:
+            store.close()
+
+    @work(thread=True, group="store-open", exit_on_error=False)
+    def open_triage_store(self) -> None:
+        try:
+            store = open_store(
+                self.options.store, source=self.options.source, read_only=self.options.read_only
+            )
+        except Exception as exc:  # StoreError (refused, unreachable, newer schema) or worse
+            self._log_exception(exc)
+            self.post_message(StoreFailed(describe(exc)))
+            return
+        try:
+            self._news.prime(store)
+        except Exception as exc:
+            self._log_exception(exc)
+        if self._store_stop.is_set():
+            store.close()
+            return
+        self.post_message(StoreOpened(store))
+
+    def on_store_opened(self, message: StoreOpened) -> None:
+        self.store = message.store
+        notice = message.store.notice
+        if notice:
+            self.notify_plain(notice, title="Triage store", timeout=8)
+        self._watch_store(message.store)
+        self.request_triage_refresh()
+
+    def on_store_failed(self, message: StoreFailed) -> None:
+        self.triage_view = TriageView(
+            generation=self._next_generation(), state=OFF, reason=message.reason
+        )
+        self.notify_plain(
+            f"Triage is off (the data is still shown, read-only): {message.reason}",
+            title="Triage store",
+            severity="error",
+            timeout=20,
+        )
+        self.request_triage_refresh()
+
+    def _next_generation(self) -> int:
+        with self._triage_lock:
+            self._triage_generation += 1
+            return self._triage_generation
+
+    # -- propagation ----------------------------------------------------------------------
+    @work(thread=True, group="store-watch", exit_on_error=False)
+    def _watch_store(self, store: Store) -> None:
+        try:
+            for event in store.watch(self._store_stop):
+                if self._store_stop.is_set():
+                    return
+                if isinstance(event, Change):
+                    self.call_from_thread(self.request_triage_refresh, news=True)
+                else:
+                    self.post_message(StoreHealth(event))
+        except Exception as exc:
+            if not self._store_stop.is_set():
+                self._log_exception(exc)
+                self.post_message(StoreHealth(WatchState(Health.FAILED, describe(exc))))
+
+    def on_store_health(self, message: StoreHealth) -> None:
+        state = message.state
+        if state.health in (Health.LIVE, Health.POLLING):
+            text = "" if state.health == Health.LIVE else "triage: polling"
+        else:
+            text = f"triage updates {state.health.value}: {state.reason}".strip(": ")
+        if text != self.store_health:
+            self.store_health = text
+            self._triage_screens_changed()
+
+    def request_triage_refresh(self, *, news: bool = False) -> None:
+        """Re-read the triage state and put it on screen (coalesces bursts; UI thread)."""
+        with self._triage_lock:
+            self._triage_dirty = True
+            self._triage_news_wanted |= news
+            if self._triage_running:
+                return
+            self._triage_running = True
+        self._triage_worker()
+
+    @work(thread=True, group="triage", exit_on_error=False)
+    def _triage_worker(self) -> None:
+        try:
+            while not self._store_stop.is_set():
+                with self._triage_lock:
+                    if not self._triage_dirty:
+                        return
+                    self._triage_dirty = False
+                    news, self._triage_news_wanted = self._triage_news_wanted, False
+                try:
+                    self._refresh_triage(news)
+                except Exception as exc:
+                    self._log_exception(exc)
+                    self.post_message(
+                        StoreHealth(WatchState(Health.FAILED, f"cannot read: {describe(exc)}"))
+                    )
+        finally:
+            with self._triage_lock:
+                self._triage_running = False
+
+    def _refresh_triage(self, news: bool) -> None:
+        """One refresh: read the store, recompute from the source snapshot, post it."""
+        from pmo_tui.app import DataReady
+
+        store = self.store
+        snapshot = self.snapshot
+        generation = self._next_generation()
+        lines: list[str] = []
+        if store is not None:
+            ids = None
+            observe = False
+            if snapshot is not None:
+                issues = snapshot.portfolio["issues"]
+                ids = issues["issue_id"].astype("str").tolist()
+                version = snapshot.portfolio.table_versions.get("issues")
+                observe = version != self._observed
+                self._observed = version
+            view = read_view(
+                store,
+                generation=generation,
+                where=store_where(store, self.options.source),
+                issue_ids=ids,
+                observe=observe,
+            )
+            if news:
+                lines = self._news.read(store)
+        else:
+            view = replace(self.triage_view, generation=generation)
+        self.triage_view = view
+        if snapshot is not None:
+            fresh = self._with_view(snapshot, view)
+            self.post_message(DataReady(fresh, first=False))
+        self.post_message(TriageReady(view, lines))
+
+    def _with_view(self, snapshot: Snapshot, view: TriageView) -> Snapshot:
+        """``snapshot``'s source data with ``view``'s decisions (worker thread)."""
+        metrics = self._triage_overlay.metrics(snapshot.portfolio, view, self.as_of)
+        fresh = Snapshot(
+            portfolio=snapshot.portfolio,
+            metrics=metrics,
+            config=snapshot.config,
+            as_of=snapshot.as_of,
+            fmt=snapshot.fmt,
+            received_at=snapshot.received_at,
+        )
+        bind(fresh, view)
+        # the S-curves do not depend on issues: reuse them instead of recomputing
+        for slot in [s for s in list(snapshot._cache) if isinstance(s, tuple) and s[0] == "curve"]:
+            fresh._cache[slot] = snapshot._cache[slot]
+        views.warm(fresh)
+        from pmo_tui.screens.triage import build_triage
+
+        fresh.cached("triage", lambda: build_triage(fresh))
+        return fresh
+
+    def on_data_ready(self, message: DataReady) -> None:
+        """After PmoApp applied a snapshot: was it computed with the latest decisions?"""
+        if self.snapshot is None or self.triage_view.state == OPENING:
+            return
+        current = view_for(self.snapshot)
+        issues_version = self.snapshot.portfolio.table_versions.get("issues")
+        if current.generation < self.triage_view.generation or (
+            self.store is not None and issues_version != self._observed
+        ):
+            self.request_triage_refresh()
+
+    def on_triage_ready(self, message: TriageReady) -> None:
+        if message.news:
+            self.notify_plain(summarise(message.news), title="Triage", timeout=6)
+        self._triage_screens_changed()
+
+    def _triage_screens_changed(self) -> None:
+        """Tell every screen that shows triage state (history, notes, banners)."""
+        for screen in self.screen_stack:
+            hook = getattr(screen, "triage_changed", None)
+            if callable(hook) and screen.is_mounted:
+                hook()
+            screen.refresh_bindings()
+        self.broadcast_status()
+
+    # -- after a save -----------------------------------------------------------------
+    def after_write(self, result: Saved | BulkSaved | Note, summary: str) -> None:
+        """A dialog saved: never announce it back, refresh now, confirm in a toast."""
+        changeset = result.changeset
+        if changeset:
+            self._news.own.add(changeset)
+        self.request_triage_refresh()
+        if summary:
+            self.notify_plain(summary, title="Saved", timeout=4)
+
+    def ensure_round(self, store: Store) -> None:
+        """A save starts a round when none is open (worker thread): see docs/triage.md."""
+        if self.triage_view.open_round is None and store.current_round() is None:
+            store.start_round()
+
+    @work(thread=True, group="round", exit_on_error=False)
+    def toggle_round(self) -> None:
+        """Start a round, or finish the open one (worker thread)."""
+        store = self.store
+        if store is None:
+            return
+        try:
+            if store.current_round() is None:
+                started = store.start_round()
+                text = (
+                    f"Round started at {_local(started.started_at)}. Finish it with the round "
+                    "key when you are done: issues that appear after that start count as new "
+                    "next time."
+                )
+            else:
+                finished = store.finish_round()
+                text = (
+                    "Round finished."
+                    if finished is None
+                    else f"Round finished ({_local(finished.started_at)}–"
+                    f"{_local(finished.finished_at)}). Next time, 'new' means first seen "
+                    f"since {_local(finished.started_at)}."
+                )
+        except Exception as exc:
+            self._log_exception(exc)
+            self.call_from_thread(
+                self.notify_plain, f"Could not change the round: {describe(exc)}", severity="error"
+            )
+            return
+        self.call_from_thread(self.notify_plain, text, title="Triage round", timeout=6)
+        self.call_from_thread(self.request_triage_refresh)
+
+
+def _local(moment: datetime | None) -> str:
+    """A store time (aware UTC) in the officer's local time: ``2026-06-30 10:42``."""
+    if moment is None:
+        return "–"
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+local_time = _local
+__all__ = ["OPEN", "StoreOpened", "TriageReady", "TriageService", "local_time", "store_where"]
