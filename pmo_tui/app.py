@@ -14,9 +14,7 @@ message, never as a traceback with locals.
 
 from __future__ import annotations
 
-import logging
 import os
-import traceback
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date, datetime
@@ -32,13 +30,20 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from pmo_tui.config import Config
-from pmo_tui.errors import describe, redact
+from pmo_tui.errors import describe
 from pmo_tui.metrics import MetricsEngine
 from pmo_tui.model import Portfolio
 from pmo_tui.options import Options
 from pmo_tui.problems import Severity
 from pmo_tui.screens import views
 from pmo_tui.screens.base import DataScreen, OpenItem
+from pmo_tui.screens.kiosk_app import (
+    KioskApp,
+    KioskRestarts,
+    KioskUsageError,
+    check_kiosk,
+    kiosk_log,
+)
 from pmo_tui.screens.live import LiveMixin, check_before_ui
 from pmo_tui.screens.palette import JumpProvider, PmoCommands
 from pmo_tui.screens.snapshot import Snapshot
@@ -87,8 +92,8 @@ class LoadFailed(Message):
         self.reason = reason
 
 
-class PmoApp(LiveMixin, TriageService, App[int]):
-    """k9s for project portfolios."""
+class PmoApp(LiveMixin, TriageService, KioskApp):
+    """k9s for project portfolios (kiosk mode, errors and signals: ``KioskApp``)."""
 
     TITLE = "pmo-tui"
     CSS_PATH: ClassVar[list[str | PurePath]] = list(_css_paths())
@@ -146,7 +151,12 @@ class PmoApp(LiveMixin, TriageService, App[int]):
         return dict(VARIABLE_DEFAULTS)
 
     def on_mount(self) -> None:
-        wanted = self.options.theme or self.config.display.theme or DEFAULT_THEME
+        wanted = (
+            self.options.theme
+            or self.kiosk_theme(self.config.display.theme)
+            or self.config.display.theme
+            or DEFAULT_THEME
+        )
         if self.get_theme(wanted) is None:
             self.notify_plain(
                 f"Unknown theme {wanted!r}; using {DEFAULT_THEME}. "
@@ -157,9 +167,12 @@ class PmoApp(LiveMixin, TriageService, App[int]):
         self.theme = wanted
         if self.pmo_keymap:
             self.set_keymap(self.pmo_keymap)
-        from pmo_tui.screens.portfolio import PortfolioScreen
+        if self.kiosk:
+            self.start_kiosk()
+        else:
+            from pmo_tui.screens.portfolio import PortfolioScreen
 
-        self.push_screen(PortfolioScreen())
+            self.push_screen(PortfolioScreen())
         self.start_loading()
 
     # -- data ------------------------------------------------------------------------
@@ -471,20 +484,17 @@ class PmoApp(LiveMixin, TriageService, App[int]):
         )
 
     # -- errors ------------------------------------------------------------------------
-    def _log_exception(self, error: BaseException) -> None:
-        try:
-            self.error_log.parent.mkdir(parents=True, exist_ok=True)
-            text = "".join(traceback.format_exception(error))
-            with self.error_log.open("a", encoding="utf-8") as handle:
-                handle.write(f"--- {datetime.now().isoformat(timespec='seconds')}\n")
-                handle.write(redact(text))
-        except OSError:
-            logging.getLogger(__name__).exception("cannot write the error log")
-
     def _handle_exception(self, error: Exception) -> None:
-        """Log the traceback to a file; show one readable line, never locals."""
+        """Log the traceback to a file; show one readable line, never locals.
+
+        In kiosk mode the app does not stop: ``run()`` starts a fresh one (see
+        ``KioskApp.kiosk_crash``). The error log is ``_log_exception`` (KioskApp).
+        """
         if self.options.debug:
             super()._handle_exception(error)
+            return
+        if self.kiosk:
+            self.kiosk_crash(error)
             return
         self._log_exception(error)
         self._return_code = 1
@@ -503,25 +513,51 @@ class PmoApp(LiveMixin, TriageService, App[int]):
 
 
 def run(options: Options) -> int:
-    """Open the source, run the app, return the exit code (called by ``cli``)."""
-    from pmo_tui.sources import open_source
+    """Open the source, run the app, return the exit code (called by ``cli``).
 
+    Around the app: a watchdog that ends it when the terminal goes away (stdin
+    at end of file, a hung-up tty), the error log for pmo_tui's warnings, and
+    in kiosk mode a scrubbed environment and a fresh app after an unhandled
+    error (see ``screens/kiosk_app.py`` and docs/kiosk.md).
+    """
+    from pmo_tui.screens.kiosk_app import kiosk_environment, log_to, stop_logging
+    from pmo_tui.sources import open_source
+    from pmo_tui.terminal import TerminalWatchdog
+
+    if options.kiosk:
+        kiosk_environment()
+    elif options.cycle or options.interval is not None:
+        raise KioskUsageError("--cycle and --interval only apply with --kiosk")
     source = open_source(options)
     try:
         # a source that cannot be opened is one line and exit 2, before any UI
         check_before_ui(source, options)
+        if options.kiosk:
+            check_kiosk(options, source.config)
     except BaseException:
         source.close()
         raise
+    error_log = kiosk_log(options, source.config)
+    handler = log_to(error_log or log_path())
     # Start reading the data now, while Textual starts and draws the screen.
     loader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pmo-preload")
+    preload: Future[Portfolio] | None = loader.submit(source.load)
+    restarts = KioskRestarts()
     app: PmoApp | None = None
     try:
-        app = PmoApp(options, source, preload=loader.submit(source.load))
-        app.run()
+        while True:
+            app = PmoApp(options, source, preload=preload, error_log=error_log)
+            app.kiosk_recovered = restarts.last
+            with TerminalWatchdog(app.terminal_gone_threadsafe):
+                app.run()
+            app.stop_watching()
+            if app.restart_reason is None or not restarts.allow(app):
+                break
+            preload = None  # the next app reads the source afresh
     finally:
         if app is not None:
             app.stop_watching()
         loader.shutdown(wait=False, cancel_futures=True)
         source.close()
+        stop_logging(handler)
     return int(app.return_code or 0) if app is not None else 1
