@@ -57,14 +57,14 @@ class Cells:
     values (float, int, bool, date, datetime, time) where a cell was not text.
     """
 
-    text: pa.Array
+    text: pa.Array | pa.ChunkedArray  # the CSV reader's blocks stay chunks
     native: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.text)
 
     @cached_property
-    def trimmed(self) -> pa.Array:
+    def trimmed(self) -> pa.Array | pa.ChunkedArray:
         """``text`` without surrounding whitespace (computed when first needed)."""
         return pc.utf8_trim_whitespace(self.text)
 
@@ -603,10 +603,15 @@ def lowered(cells: Cells, aliases: Mapping[str, str]) -> Parsed:
 
 def texts(cells: Cells) -> Parsed:
     """Text as written (already stripped) as a pandas ``str`` column; blanks are missing."""
-    text = cells.trimmed
+    # not through the cached property: this copy is needed only until the frame's own is made
+    text = cells.__dict__.get("trimmed") or pc.utf8_trim_whitespace(cells.text)
     if cells.native is not None and cells.native_mask().any():
         text = pa.array(cells.strings(), type=pa.large_string())
     if len(text) and (pc.min(pc.binary_length(text)).as_py() or 0) == 0:
         text = pc.if_else(pc.equal(text, ""), pa.scalar(None, text.type), text)
+    if isinstance(text, pa.ChunkedArray):
+        # one contiguous large_string array, as pandas keeps its str columns: later
+        # lookups need not walk the reader's blocks
+        text = text.cast(pa.large_string()).combine_chunks()
     series = text.to_pandas()
     return Parsed(series, np.zeros(len(cells), dtype=bool), {})

@@ -5,11 +5,13 @@ stripped text (or typed workbook values), and for every data row the row
 number the officer sees (header = row 1). For a CSV record that spans lines
 (a quoted multi-line cell) the number is the line on which the record starts.
 
-CSV is read by pyarrow's multi-threaded reader. Any irregularity (rows with
-too many or too few cells, blank lines, quoted line breaks that make line
-numbers differ from record numbers, a line too long for one block) sends the
-file down the exact path instead: Python's csv module, which tracks line
-numbers, so every problem names the right line.
+CSV is read by pyarrow's streaming reader, block by block (it needs about
+half the working memory of its one-shot reader), into text columns that stay
+in those blocks. Any irregularity (rows with too many or too few cells, blank
+lines, quoted line breaks that make line numbers differ from record numbers, a
+line too long for one block) sends the file down the exact path instead:
+Python's csv module, which tracks line numbers, so every problem names the
+right line.
 """
 
 from __future__ import annotations
@@ -198,8 +200,8 @@ def _record_starts(payload: bytes) -> np.ndarray:
     return starts_line[length > 0]
 
 
-def _parse_fast(payload: bytes, delim: str) -> tuple[pa.Table, np.ndarray, bool]:
-    """pyarrow's multi-threaded CSV parse, every cell as text, with each record's line.
+def _parse_fast(payload: bytes, delim: str) -> tuple[pa.Table, np.ndarray]:
+    """pyarrow's streaming CSV parse, every cell as text, with each record's line.
 
     Any irregular row raises :class:`_SlowPath` (no invalid-row handler: a Python
     callback halves the speed), and so does a quoted line break; both go down the
@@ -209,7 +211,7 @@ def _parse_fast(payload: bytes, delim: str) -> tuple[pa.Table, np.ndarray, bool]
     """
     try:
         table = pacsv.open_csv(
-            pa.BufferReader(payload),  # zero-copy: the reader threads need no GIL to read
+            pa.BufferReader(payload),  # zero-copy, and read without the GIL
             read_options=pacsv.ReadOptions(autogenerate_column_names=True),
             parse_options=pacsv.ParseOptions(
                 delimiter=delim,
@@ -236,17 +238,21 @@ def _parse_fast(payload: bytes, delim: str) -> tuple[pa.Table, np.ndarray, bool]
         (pc.max(pc.binary_length(c)).as_py() or 0) > MAX_CELL for c in table.columns
     ):
         raise _SlowPath
-    return table, starts, len(payload) >= _STRING_LIMIT
+    return table, starts
 
 
-def _columns(table: pa.Table, starts: np.ndarray, large: bool, file: str) -> RawTable:
-    """The parsed table as contiguous text columns; row 0 is the header."""
-    # one column at a time, dropping each from the table as it is made contiguous, so
-    # the parsed chunks and their contiguous copy are never all alive at once
-    columns: list[pa.Array] = []
-    for _ in range(table.num_columns):
-        columns.append(_contiguous(table.column(0), large))
-        table = table.remove_column(0)
+def _columns(table: pa.Table, starts: np.ndarray, file: str) -> RawTable:
+    """The parsed table as text columns; row 0 is the header.
+
+    The columns stay in the chunks the reader parsed (no contiguous copy of every
+    cell): the conversions work chunk by chunk, and only the text columns that
+    end up in the frame are made contiguous (see :func:`~pmo_tui.sources.parse.texts`).
+    """
+    columns = [
+        # null: pyarrow saw no text at all in the column's first block
+        c if c.type != pa.null() else pa.chunked_array([pa.array([""] * len(c), pa.string())])
+        for c in table.columns
+    ]
     del table
     headers = [str(c[0].as_py()).strip() for c in columns]
     body = [Cells(c.slice(1)) for c in columns]
@@ -282,25 +288,6 @@ _ASCII_TEXT = pacsv.ConvertOptions(
     auto_dict_encode=False,
     timestamp_parsers=[],
 )
-
-
-#: files this large may hold more text than 32-bit string offsets can address
-_STRING_LIMIT = 1 << 31
-
-
-def _contiguous(column: pa.ChunkedArray, large: bool) -> pa.Array:
-    """One contiguous text array (pyarrow may infer ``null`` for an empty column).
-
-    It stays ``string`` (32-bit offsets, the reader's own type: no cast, half the
-    offsets memory) unless the file is too large for that; pandas makes the text
-    columns ``large_string`` when the frame is built.
-    """
-    want = pa.large_string() if large else pa.string()
-    if column.type == pa.null():
-        return pa.array([""] * len(column), type=want)
-    if column.type != want:
-        column = column.cast(want)
-    return column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
 
 
 def _read_exact(text: str, file: str, delim: str) -> RawTable:

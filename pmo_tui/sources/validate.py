@@ -37,6 +37,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from pmo_tui.config import SourceOptions
@@ -467,10 +468,10 @@ def _range_rules(table: str, parsed: Mapping[str, Parsed], report: Any) -> None:
 
 def _column_values(col: Column, result: Parsed) -> Any:
     values = result.values
-    if col.kind == "int":
-        return pd.array([None if v is None else int(v) for v in values], dtype="Int64")
+    if col.kind == "int":  # Python ints and None, straight from the conversion
+        return pd.array(values, dtype="Int64")
     if col.kind == "bool":
-        return pd.array(list(values), dtype="boolean")
+        return pd.array(values, dtype="boolean")
     if col.kind in ("enum",) or col.name == "reported_rag":
         return pd.array(values, dtype="str")
     return values
@@ -490,6 +491,8 @@ def _duplicate_rule(
         return
     key = keys[0]
     series = pd.Series(values[key]).reset_index(drop=True)
+    if _all_distinct(series):
+        return  # the usual case, found by one hash pass in Arrow
     candidates = series.notna().to_numpy() & ~reject
     considered = series[candidates]
     dup = considered.duplicated(keep="first")
@@ -509,3 +512,13 @@ def _duplicate_rule(
             f"{int(rows[first_index[series[i]]])}; this row is skipped, the first is kept"
         ),
     )
+
+
+def _all_distinct(series: pd.Series) -> bool:
+    """No non-missing value occurs twice (False when that cannot be told cheaply)."""
+    try:
+        array = pa.array(series, from_pandas=True)
+    except (pa.ArrowException, TypeError, ValueError):
+        return False
+    valid = len(array) - array.null_count
+    return bool(pc.count_distinct(array, mode="only_valid").as_py() == valid)
