@@ -71,11 +71,64 @@ def at_end_of_file(fd: int) -> bool:
     return waiting is None or waiting == 0
 
 
+#: a terminal's "focus in" report: harmless input to wake a blocked reader
+FOCUS_IN = b"\x1b[I"
+#: write ends of the pipes that replaced a dead stdin (kept open, so no end of file)
+_QUIET: list[int] = []
+
+
+def quiet_stdin(fd: int = 0) -> None:
+    """Point ``fd`` at a pipe nobody writes to, so a reader blocks instead of spinning.
+
+    Textual's input thread selects and reads on descriptor 0 in a loop; at end
+    of file every read returns at once and the loop spins, starving the app so
+    that even a clean exit takes seconds. After this it waits quietly until
+    the app stops it.
+    """
+    try:
+        read, write = os.pipe()
+    except OSError:
+        return
+    try:
+        os.dup2(read, fd)
+    except OSError:
+        os.close(write)
+    else:
+        _QUIET.append(write)
+        # A reader that was between select() and read() when the pipe took the old
+        # descriptor's place would now block for good (and Textual joins it on exit):
+        # hand it a terminal focus-in report, which means nothing to the app.
+        with contextlib.suppress(OSError):
+            os.write(write, FOCUS_IN)
+    finally:
+        os.close(read)
+
+
+def quiet_output(fds: Sequence[int]) -> None:
+    """Send writes on ``fds`` (hung-up terminals) to ``/dev/null`` instead.
+
+    A write to a hung-up tty fails, which ends Textual's output thread; the
+    app then blocks on its full output queue while shutting down. Writes that
+    succeed (into nothing) let it finish cleanly.
+    """
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+    except OSError:
+        return
+    try:
+        for fd in fds:
+            with contextlib.suppress(OSError):
+                os.dup2(null, fd)
+    finally:
+        os.close(null)
+
+
 class TerminalWatchdog:
     """Calls ``on_gone(reason)`` once when the terminal on ``fds`` goes away.
 
     ``check()`` does one round (tests call it directly); ``start()`` runs it
-    every ``interval`` seconds in a daemon thread. After ``on_gone`` the thread
+    every ``interval`` seconds in a daemon thread. When the terminal is gone it
+    first quiets stdin (:func:`quiet_stdin`), then calls ``on_gone``; the thread
     waits ``grace`` seconds for the app to stop (``stop()``), then calls
     ``on_stuck`` (by default it ends the process with ``os._exit``), because an
     app that cannot write to its terminal may never finish shutting down.
@@ -88,7 +141,7 @@ class TerminalWatchdog:
         fds: Sequence[int] = (0, 1),
         interval: float = 0.5,
         confirm: int = 3,
-        grace: float = 10.0,
+        grace: float = 5.0,
         on_stuck: Callable[[str], None] | None = None,
     ) -> None:
         self.on_gone = on_gone
@@ -99,6 +152,8 @@ class TerminalWatchdog:
         self.grace = grace
         #: which descriptors were terminals when watching began
         self.ttys = {fd: is_tty(fd) for fd in self.fds}
+        #: stdout and stderr: those that were terminals go to /dev/null once hung up
+        self.outputs = {fd: is_tty(fd) for fd in (1, 2)}
         self._eof_seen = 0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -148,6 +203,9 @@ class TerminalWatchdog:
                 continue
             self.reason = reason
             log.warning("terminal gone: %s", reason)
+            if 0 in self.ttys:
+                quiet_stdin(0)
+            quiet_output([fd for fd, tty in self.outputs.items() if tty and not is_tty(fd)])
             with contextlib.suppress(Exception):
                 self.on_gone(reason)
             if not self._stop.wait(self.grace):
