@@ -21,15 +21,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any, ClassVar
 
+from pmo_tui.screens import kiosk_rows
 from pmo_tui.screens.base import DataScreen
 from pmo_tui.screens.kiosk_rows import VIEWS, UnknownView, parse_cycle
 from pmo_tui.screens.kiosk_views import VIEW_CLASSES, KioskView
 from pmo_tui.screens.snapshot import Snapshot
 from pmo_tui.widgets.alarm import WallAlarm
 from pmo_tui.widgets.pane import Crumbs
-from pmo_tui.widgets.status import StatusBar, StatusInfo
+from pmo_tui.widgets.status import StatusBar, StatusInfo, age_text
 from pmo_tui.widgets.wall import FooterState, HeaderState, WallFooter, WallHeader
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -38,16 +40,6 @@ from textual.widgets import ContentSwitcher
 
 #: the clock moves once a minute, on the minute
 TICK = 60.0
-
-
-def age_words(seconds: float) -> str:
-    seconds = max(0, int(seconds))
-    if seconds < 3600:
-        return f"{seconds // 60} min"
-    hours, rest = divmod(seconds // 60, 60)
-    if hours < 48:
-        return f"{hours} h {rest} min" if rest else f"{hours} h"
-    return f"{hours // 24} d {hours % 24} h"
 
 
 class KioskScreen(DataScreen, inherit_bindings=False):
@@ -136,6 +128,10 @@ class KioskScreen(DataScreen, inherit_bindings=False):
             self._cycle_timer.reset()
 
     # -- data -----------------------------------------------------------------------------
+    def warm(self, snapshot: Snapshot) -> None:
+        """In the load worker: build every view's rows, so applying a snapshot is cheap."""
+        kiosk_rows.warm(snapshot, self.cycle)
+
     def show(self, snapshot: Snapshot) -> None:
         """A new snapshot: update the visible view now; the others when they come round."""
         self.snapshot = snapshot
@@ -178,7 +174,9 @@ class KioskScreen(DataScreen, inherit_bindings=False):
                     count=len(self.cycle),
                     now=now,
                     data_as_of=as_of,
-                    age=age_words(seconds) if seconds is not None and seconds >= 60 else "",
+                    age=age_text(timedelta(seconds=seconds))
+                    if seconds is not None and seconds >= 60
+                    else "",
                     too_old=bool(getattr(info, "too_old", False)),
                 )
             )

@@ -433,3 +433,18 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def warm(snapshot: Snapshot, views: Sequence[str]) -> None:
+    """Build what the views in ``views`` show (in the load worker; cached on the snapshot)."""
+    builders = {
+        "portfolio": lambda: (headline(snapshot), programme_board(snapshot)),
+        "red": lambda: red_board(snapshot),
+        "milestones": lambda: milestone_board(snapshot),
+        "risks": lambda: risk_board(snapshot),
+        "burn": lambda: (burn_facts(snapshot), snapshot.curve("portfolio")),
+    }
+    for name in views:
+        build = builders.get(name)
+        if build is not None:
+            build()
