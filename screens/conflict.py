@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import ClassVar
 
+from pmo_tui.screens.history import change_text
 from pmo_tui.screens.triage_service import local_time
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -55,7 +56,7 @@ def theirs_content(conflict: Conflict) -> Content:
                 " ",
                 (one_line(entry.who, 16), "bold"),
                 " ",
-                one_line(entry.describe(), 70),
+                change_text(entry),
             )
         )
     if not conflict.theirs:
@@ -85,16 +86,18 @@ def mine_content(attempted: Mapping[str, TriageValue], note: str | None) -> Cont
     return Content("\n").join(lines)
 
 
-KEYS = Content.assemble(
-    ("m", "bold"),
-    " re-apply mine on top  ",
-    ("t", "bold"),
-    " keep theirs  ",
-    ("e", "bold"),
-    "/",
-    ("esc", "bold"),
-    " edit again",
-)
+def keys(note: bool) -> Content:
+    theirs = " keep theirs (your note is still saved)  " if note else " keep theirs  "
+    return Content.assemble(
+        ("m", "bold"),
+        " re-apply mine on top  ",
+        ("t", "bold"),
+        theirs,
+        ("e", "bold"),
+        "/",
+        ("esc", "bold"),
+        " edit again",
+    )
 
 
 class ConflictScreen(ModalScreen[str]):
@@ -123,13 +126,7 @@ class ConflictScreen(ModalScreen[str]):
                     yield Static(theirs_content(conflict))
                 with VerticalScroll(classes="conflict-side", id="conflict-mine"):
                     yield Static(mine_content(conflict.attempted, self.note))
-            note_word = " (your note is still saved)" if self.note else ""
-            yield Static(
-                Content.assemble(
-                    KEYS, (f"   keep theirs{note_word}" if note_word else "", "$text-muted")
-                ),
-                classes="dialog-keys",
-            )
+            yield Static(keys(bool(self.note)), classes="dialog-keys")
 
     def action_choose(self, choice: str) -> None:
         self.dismiss(choice)
@@ -157,7 +154,7 @@ class BulkConflictScreen(ModalScreen[str]):
         lines: list[Content] = []
         for conflict in bulk.conflicts:
             current = conflict.current
-            changes = "; ".join(one_line(e.describe(), 50) for e in conflict.theirs) or "changed"
+            changes = "; ".join(change_text(e) for e in conflict.theirs) or "changed"
             lines.append(
                 Content.assemble(
                     ("✗ ", "bold $text-error"),

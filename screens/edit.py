@@ -36,7 +36,7 @@ from pmo_tui.screens.triage_form import (
 from pmo_tui.screens.triage_service import local_time
 from pmo_tui.screens.triage_state import Decision, view_for
 from pmo_tui.widgets.grid import Grid
-from pmo_tui.widgets.plaintext import PlainTextArea
+from pmo_tui.widgets.plaintext import PlainInput, PlainTextArea
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -205,11 +205,15 @@ def save_edit(
         app.ensure_round(store)
     except Exception as exc:  # a round is a convenience; never block a save on it
         app._log_exception(exc)
+    result: SaveResult
     if len(targets) == 1:
         target = targets[0]
-        return store.save(target.issue_id, target.base_version, changes, note=note)
-    edits = [Edit(t.issue_id, t.base_version, changes) for t in targets]
-    return store.save_many(edits, note=note)
+        result = store.save(target.issue_id, target.base_version, changes, note=note)
+    else:
+        edits = [Edit(t.issue_id, t.base_version, changes) for t in targets]
+        result = store.save_many(edits, note=note)
+    app.mark_own(result)
+    return result
 
 
 class EditScreen(ModalScreen[EditDone | None]):
@@ -247,7 +251,7 @@ class EditScreen(ModalScreen[EditDone | None]):
                 self._initial_texts[name] = text
                 with Horizontal(classes="edit-row"):
                     yield Static(Content(FIELD_NAMES[name]), classes="edit-label")
-                    yield Input(
+                    yield PlainInput(
                         text,
                         placeholder=self._placeholder(name),
                         suggester=self._suggester(name),

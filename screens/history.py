@@ -13,10 +13,18 @@ from datetime import datetime
 from pmo_tui.screens.triage_service import local_time
 from textual.content import Content
 
-from pmo_tui.store import HistoryEntry, Note
+from pmo_tui.store import AuditEntry, HistoryEntry, Note
+from pmo_tui.store.values import show
 from pmo_tui.text import clean, one_line
 
 INDENT = "    "
+FIELD_WORDS = {"status": "status", "owner": "owner", "priority": "priority", "due_date": "due date"}
+
+
+def change_text(entry: AuditEntry) -> str:
+    """``owner: — → Ann`` (``—``: no decision), in the officer's words."""
+    name = FIELD_WORDS.get(entry.field, entry.field)
+    return one_line(f"{name}: {show(entry.field, entry.old)} → {show(entry.field, entry.new)}", 120)
 
 
 def note_body(body: str) -> Content:
@@ -46,7 +54,7 @@ def history_content(entries: Sequence[HistoryEntry]) -> Content:
         notes = [e.note for e in group if e.note is not None]
         parts = _head(first.at, first.who)
         if changes:
-            parts += ["  ", " · ".join(one_line(c.describe(), 80) for c in reversed(changes))]
+            parts += ["  ", " · ".join(change_text(c) for c in reversed(changes))]
             version = changes[0].version
             if version:
                 parts.append((f"  (v{version})", "$text-muted"))

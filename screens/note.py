@@ -147,6 +147,7 @@ class NoteScreen(ModalScreen[Note | None]):
             return
         try:
             note = store.add_note(self.kind, self.item_id, body)
+            app.mark_own(note)
         except Exception as exc:
             app._log_exception(exc)
             self.post_message(NoteFailed(describe(exc)))

@@ -22,7 +22,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import Static
+from textual.widgets import Static, TabbedContent
 
 from pmo_tui.errors import describe
 from pmo_tui.store import Note, Store
@@ -155,8 +155,6 @@ class ProjectTriage(TriageActions):
         def query_one(self, *args: Any, **kwargs: Any) -> Any: ...
 
     def _active_tab(self) -> str:
-        from textual.widgets import TabbedContent
-
         active: str = self.query_one(TabbedContent).active
         return active
 
@@ -165,7 +163,8 @@ class ProjectTriage(TriageActions):
             return False  # e edits issues: only offered on the issues tab
         return super().check_action(action, parameters)
 
-    def on_tabbed_content_tab_activated(self) -> None:
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        # Textual calls this and ProjectScreen's own handler (every class in the MRO)
         refresh: Any = getattr(self, "refresh_bindings", None)
         if callable(refresh):
             refresh()

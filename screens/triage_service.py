@@ -373,11 +373,15 @@ class TriageService(_AppBase):
         self.broadcast_status()
 
     # -- after a save -----------------------------------------------------------------
-    def after_write(self, result: Saved | BulkSaved | Note, summary: str) -> None:
-        """A dialog saved: never announce it back, refresh now, confirm in a toast."""
-        changeset = result.changeset
+    def mark_own(self, result: object) -> None:
+        """Never announce this app's own change set back (any thread, right after saving)."""
+        changeset = getattr(result, "changeset", "")
         if changeset:
             self._news.own.add(changeset)
+
+    def after_write(self, result: Saved | BulkSaved | Note, summary: str) -> None:
+        """A dialog saved: never announce it back, refresh now, confirm in a toast."""
+        self.mark_own(result)
         self.request_triage_refresh()
         if summary:
             self.notify_plain(summary, title="Saved", timeout=4)

@@ -1,4 +1,4 @@
-"""A multi-line text editor that only ever holds plain, printable text.
+"""Text fields that only ever hold plain, printable text.
 
 Typing cannot produce control characters, but a paste can: a bracketed paste
 of ``\\x1b]8;;http://…`` or ``\\x1b[2J`` would otherwise sit in the note and,
@@ -8,11 +8,12 @@ worse, in the editor's own lines on screen. Pasted text is cleaned with
 
 from __future__ import annotations
 
+from textual import events
 from textual.document._document import Location
 from textual.document._edit import EditResult
-from textual.widgets import TextArea
+from textual.widgets import Input, TextArea
 
-from pmo_tui.text import clean
+from pmo_tui.text import clean, one_line
 
 
 class PlainTextArea(TextArea):
@@ -36,3 +37,13 @@ class PlainTextArea(TextArea):
         self, insert: str, start: Location, end: Location
     ) -> EditResult | None:
         return super()._replace_via_keyboard(clean(insert, multiline=True), start, end)
+
+
+class PlainInput(Input):
+    """``Input`` whose pastes are cleaned to one plain line (no escape sequences)."""
+
+    def _on_paste(self, event: events.Paste) -> None:
+        text = event.text.splitlines()[0] if event.text else ""
+        super()._on_paste(events.Paste(one_line(text)))
+        event.prevent_default()  # Input's own handler would insert the raw text again
+        event.stop()
