@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from pmo_tui.metrics.dates import months
+from pmo_tui.metrics.dates import month_numbers
 from pmo_tui.metrics.lookup import positions
 
 #: a cube never spans more than this many months (a stray year-1900 cell must
@@ -54,17 +54,14 @@ class MonthlyCube:
     def build(cls, frame: pd.DataFrame, *, present: bool = True) -> MonthlyCube:
         """Aggregate a ``costs``/``plan``-shaped frame (project_id, period, amount)."""
         amount = frame["amount"].to_numpy(dtype=np.float64, na_value=np.nan)
-        keep = (
-            np.isfinite(amount)
-            & frame["period"].notna().to_numpy()
-            & frame["project_id"].notna().to_numpy()
-        )
+        period = frame["period"].to_numpy(dtype="datetime64[s]")
+        keep = np.isfinite(amount) & ~np.isnat(period) & frame["project_id"].notna().to_numpy()
         if not keep.all():
-            frame, amount = frame.loc[keep], amount[keep]
+            frame, amount, period = frame.loc[keep], amount[keep], period[keep]
         if len(frame) == 0:
             return cls(pd.Index([], dtype="str"), 0, np.zeros((0, 0)), present)
         codes, uniques = _factorize(frame["project_id"])
-        month = months(frame["period"])
+        month = month_numbers(period)
         first = int(month.min())
         count = int(month.max()) - first + 1
         if count > MAX_MONTHS:
@@ -160,10 +157,15 @@ def _factorize(ids: pd.Series) -> tuple[np.ndarray, pd.Index]:
         values = pa.array(ids)
         changed = pc.not_equal(values[1:], values[:-1]).to_numpy(zero_copy_only=False)
         starts = np.flatnonzero(np.r_[True, changed])
-        if len(starts) <= n // 8:
-            run_codes, uniques = pd.factorize(ids.iloc[starts], sort=False)
+        if len(starts) <= n // 8 and values.null_count == 0:
+            # codes in order of first appearance, as pd.factorize(sort=False) gives them
+            heads = pc.dictionary_encode(values.take(pa.array(starts)))
+            if isinstance(heads, pa.ChunkedArray):
+                heads = heads.combine_chunks()
+            run_codes = heads.indices.to_numpy(zero_copy_only=False)
             lengths = np.diff(np.r_[starts, n])
-            return np.repeat(run_codes, lengths), pd.Index(uniques, dtype="str")
+            uniques = pd.Index(heads.dictionary.to_pandas(), dtype="str")
+            return np.repeat(run_codes.astype(np.intp), lengths), uniques
     codes, uniques = pd.factorize(ids, sort=False)
     return codes, pd.Index(uniques, dtype="str")
 

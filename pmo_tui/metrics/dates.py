@@ -43,10 +43,14 @@ def months(column: pd.Series) -> np.ndarray:
     Long columns go through a day -> month lookup table over the column's date
     range (a gather instead of a calendar conversion per row).
     """
-    values = column.to_numpy(dtype="datetime64[s]")
+    return month_numbers(column.to_numpy(dtype="datetime64[s]"))
+
+
+def month_numbers(values: np.ndarray) -> np.ndarray:
+    """:func:`months` of a ``datetime64[s]`` array (no NaT)."""
     if len(values) < 4096:
         return values.astype("datetime64[M]").astype(np.int64)
-    day = values.astype(np.int64) // 86400
+    day = values.view(np.int64) // 86400
     lo, hi = int(day.min()), int(day.max())
     if hi - lo > 200_000:  # a stray far-away date: the table would be too big
         return values.astype("datetime64[M]").astype(np.int64)

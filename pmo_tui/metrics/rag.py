@@ -87,9 +87,18 @@ class Rag:
 
 def reported_level(reported: pd.Series) -> pd.Series:
     """Normalise a reported RAG text to red | amber/red | amber | amber/green | green (or NA)."""
-    uniques = reported.dropna().unique()
-    mapping = {value: _level(str(value)) for value in uniques}
-    return pd.Series(reported.map(mapping), dtype="str")
+    return pd.Series(reported_levels(reported), dtype="str")
+
+
+def reported_levels(reported: pd.Series) -> np.ndarray:
+    """:func:`reported_level` as an object array (None for NA); each distinct text read once."""
+    values = objects(reported)
+    levels: dict[object, str | None] = {None: None}
+    out = np.empty(len(values), dtype=object)
+    out[:] = [
+        levels[v] if v in levels else levels.setdefault(v, _level(str(v))) for v in values.tolist()
+    ]
+    return out
 
 
 def _level(text: str) -> str | None:
@@ -438,8 +447,7 @@ def overall(
         reasons[i] = tuple(lead + rest)
         joined[i] = "; ".join(reasons[i])
 
-    level = reported_level(reported)
-    level_arr = objects(level)
+    level_arr = reported_levels(reported)
     watermelon = (rag == RED) & np.isin(level_arr, list(WATERMELON_LEVELS))
     attention = np.select(
         [watermelon, rag == RED, rag == AMBER, rag == GREY],

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from pmo_tui.config import Tolerances
+from pmo_tui.metrics.lookup import positions
 
 
 @dataclass(frozen=True, eq=False)
@@ -44,9 +45,12 @@ def resolve(
             values = {k: float(v[key]) for k, v in table.items() if key in v}
             if not values:
                 continue
-            mapped = keys.map(values).to_numpy(dtype=np.float64, na_value=np.nan)
-            hit = np.isfinite(mapped)
-            target[hit] = mapped[hit]
+            # an Arrow hash lookup, not Series.map: this runs for every project
+            found = positions(keys, pd.Index(list(values), dtype="str"))
+            hit = found >= 0
+            target[hit] = np.fromiter(values.values(), dtype=np.float64, count=len(values))[
+                found[hit]
+            ]
             level_arr[hit] = level
     # time tolerances are whole days, as in Tolerances.for_project
     time = np.trunc(time)
