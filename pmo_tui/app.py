@@ -176,7 +176,7 @@ class PmoApp(LiveMixin, TriageService, KioskApp):
         self.start_loading()
 
     # -- data ------------------------------------------------------------------------
-    @work(thread=True, exclusive=True, group="load", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="load", exit_on_error=False, description="load")
     def load(self, first: bool = False, change: Change | None = None) -> None:
         """Read the source and compute the metrics, off the UI thread."""
         previous = self.snapshot.portfolio if self.snapshot is not None else None
@@ -197,7 +197,8 @@ class PmoApp(LiveMixin, TriageService, KioskApp):
                 fmt=self.fmt,
                 received_at=self.clock(),
             )
-            views.warm(snapshot)
+            # what the visible screen shows (everything on the first load), off the UI thread
+            self.warm_screens(snapshot, first=previous is None)
         except Exception as exc:
             self._log_exception(exc)
             self.post_message(LoadFailed(describe(exc)))
@@ -211,9 +212,10 @@ class PmoApp(LiveMixin, TriageService, KioskApp):
         if not self.apply_snapshot(message.snapshot):
             return
         self.after_snapshot(before, message.snapshot, message.change)
-        self.call_after_refresh(self.prepare, message.snapshot)
+        self.schedule_prepare(message.snapshot, first=before is None)
 
-    @work(thread=True, exclusive=True, group="prepare", exit_on_error=False)
+    # description: never let Textual repr() a Snapshot (it prints DataFrames) on the UI thread
+    @work(thread=True, exclusive=True, group="prepare", exit_on_error=False, description="prepare")
     def prepare(self, snapshot: Snapshot) -> None:
         """After the paint: build what drill-downs and the triage queue need."""
         if self.snapshot is not snapshot:
@@ -245,9 +247,11 @@ class PmoApp(LiveMixin, TriageService, KioskApp):
     def apply_snapshot(self, snapshot: Snapshot) -> bool:
         """The one place new data reaches the screens (load, refresh, live updates).
 
-        Every screen in the stack updates in place (keyed rows, so cursor, scroll,
-        filter and sort survive; changed cells are marked for a few seconds).
-        A snapshot older than the one on screen is ignored (returns False).
+        The visible screen updates in place at once (keyed rows, so cursor, scroll,
+        filter and sort survive; changed cells are marked for a few seconds); the
+        screens under it catch up when they are shown again (``on_screen_resume``),
+        with the changes since they were last seen marked. A snapshot older than
+        the one on screen is ignored (returns False).
         """
         current = self.snapshot
         if current is not None and snapshot.portfolio.version < current.portfolio.version:
@@ -256,9 +260,9 @@ class PmoApp(LiveMixin, TriageService, KioskApp):
         self.loading = False
         self.load_error = None
         self.last_checked = snapshot.portfolio.last_checked or snapshot.received_at
-        for screen in self.screen_stack:
-            if isinstance(screen, DataScreen) and screen.is_mounted:
-                screen.show(snapshot)
+        screen = self.visible_data_screen()
+        if screen is not None:
+            screen.show(snapshot)
         self.broadcast_status()
         return True
 

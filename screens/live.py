@@ -52,6 +52,7 @@ from pmo_tui.sources.base import Change, Health, WatchState
 from pmo_tui.sources.coalesce import merge
 
 if TYPE_CHECKING:
+    from pmo_tui.screens.base import DataScreen
     from pmo_tui.screens.snapshot import Snapshot
     from textual.app import App
 
@@ -70,6 +71,12 @@ TOAST_SECONDS = 6.0
 #: a watcher that raised is restarted after this long, doubling up to WATCH_BACKOFF_MAX
 WATCH_BACKOFF = 0.5
 WATCH_BACKOFF_MAX = 30.0
+# Every @work here names its description: without one, Textual builds it from the
+# repr() of the arguments on the UI thread, and a Snapshot's repr prints DataFrames
+# (hundreds of milliseconds for the large portfolio).
+
+#: after a live refresh, drill-down views are prepared this long after the paint
+PREPARE_DELAY = 0.4
 #: health values that mean the data on screen may be out of date
 TROUBLE = (Health.RECONNECTING, Health.FAILED)
 
@@ -220,7 +227,7 @@ class LiveMixin(_Base):
         """Ask the watcher to return (idempotent; safe from any thread)."""
         self._watch_stop.set()
 
-    @work(thread=True, group="live-watch", exit_on_error=False)
+    @work(thread=True, group="live-watch", exit_on_error=False, description="watch")
     def _watch_source(self) -> None:
         stop = self._watch_stop
         backoff = WATCH_BACKOFF
@@ -295,7 +302,7 @@ class LiveMixin(_Base):
         if change is not None and not change.store:
             self.call_after_refresh(self._summarise, before, after, change)
 
-    @work(thread=True, group="live-summary", exit_on_error=False)
+    @work(thread=True, group="live-summary", exit_on_error=False, description="summarise")
     def _summarise(self, before: Snapshot, after: Snapshot, change: Change | None) -> None:
         try:
             summary = summarize(before, after, change)
@@ -331,6 +338,64 @@ class LiveMixin(_Base):
             severity=summary.severity,
             timeout=TOAST_SECONDS * (2 if summary.stale else 1),
         )
+
+    # -- keeping the UI thread free -------------------------------------------------------
+    def visible_data_screen(self) -> DataScreen | None:
+        """The data screen the officer sees (the top one, perhaps under a dialog)."""
+        from pmo_tui.screens.base import DataScreen
+
+        for screen in reversed(self.screen_stack):
+            if isinstance(screen, DataScreen):
+                return screen if screen.is_mounted else None
+        return None
+
+    def warm_screens(self, snapshot: Snapshot, *, first: bool = False) -> None:
+        """In the load worker: build what the visible screen will show, so that applying
+        the snapshot on the UI thread only swaps rows. The first load warms the
+        portfolio screen's views; a screen may offer its own ``warm(snapshot)``."""
+        from pmo_tui.screens import views
+
+        screen = self.visible_data_screen()
+        if first or screen is None:
+            views.warm(snapshot)
+        if screen is not None:
+            warm_for(screen, snapshot)
+
+    def schedule_prepare(self, snapshot: Snapshot, *, first: bool) -> None:
+        """Build what drill-downs need once the new data is painted: right after the
+        first paint (the app's ``prepare``); after a live refresh a moment later, in
+        one worker that also warms the screens under the visible one, so that this
+        heavy work does not compete with the paint and the keys (a newer snapshot
+        skips it)."""
+        prepare = getattr(self, "prepare", None)
+        if prepare is None:
+            return
+        if first:
+            self.call_after_refresh(prepare, snapshot)
+            return
+
+        def later() -> None:
+            if self.snapshot is snapshot:
+                self._warm_hidden(snapshot)
+
+        self.set_timer(PREPARE_DELAY, later, name="pmo-prepare")
+
+    @work(thread=True, group="live-warm", exclusive=True, exit_on_error=False, description="warm")
+    def _warm_hidden(self, snapshot: Snapshot) -> None:
+        """The screens under the visible one (going back is instant), then what
+        drill-downs need (``views.prepare``); stops as soon as newer data arrives."""
+        from pmo_tui.screens import views
+
+        try:
+            views.warm(snapshot)
+            for screen in list(self.screen_stack):
+                if self.snapshot is not snapshot:
+                    return
+                warm_for(screen, snapshot)
+            if self.snapshot is snapshot:
+                views.prepare(snapshot)
+        except Exception as exc:
+            self._log_exception(exc)
 
     # -- health --------------------------------------------------------------------------
     def data_age(self) -> timedelta | None:
@@ -395,7 +460,7 @@ class LiveMixin(_Base):
     def _mta_pending(self, snapshot: Snapshot) -> bool:
         return snapshot.portfolio.table_versions.get("milestones", 0) > self._mta_version
 
-    @work(thread=True, group="live-mta", exit_on_error=False)
+    @work(thread=True, group="live-mta", exit_on_error=False, description="record forecasts")
     def _record_forecasts(self, store: Any, snapshot: Snapshot) -> None:
         from pmo_tui.store import ReadOnlyStore
 
@@ -423,7 +488,7 @@ class LiveMixin(_Base):
             self._mta_version = snapshot.portfolio.table_versions.get("milestones", 0)
             self.forecasts_recorded += 1
 
-    @work(thread=True, group="live-history", exit_on_error=False)
+    @work(thread=True, group="live-history", exit_on_error=False, description="history")
     def _backfill_history(self, folder: Path) -> None:
         try:
             message, severity = backfill_history(self, folder)
@@ -438,6 +503,32 @@ class LiveMixin(_Base):
         self.notify_plain(
             message.text, title=message.title, severity=message.severity, timeout=message.timeout
         )
+
+
+def warm_for(screen: object, snapshot: Snapshot) -> None:
+    """Build what ``screen`` shows for ``snapshot`` (any thread; cached on the snapshot)."""
+    from pmo_tui.screens import views
+    from pmo_tui.screens.portfolio import PortfolioScreen
+    from pmo_tui.screens.programme import ProgrammeScreen
+    from pmo_tui.screens.project import ProjectScreen
+    from pmo_tui.screens.triage import TriageScreen, build_triage
+
+    warm = getattr(screen, "warm", None)
+    if callable(warm):
+        warm(snapshot)
+    elif isinstance(screen, TriageScreen):
+        snapshot.cached("triage", lambda: build_triage(snapshot))
+    elif isinstance(screen, ProgrammeScreen):
+        views.programme_records(snapshot)
+        views.programme_project_rows(snapshot, screen.programme_id)
+        views.red_grid_rows(snapshot, screen.programme_id)
+        views.upcoming_grid_rows(snapshot, screen.programme_id)
+        snapshot.curve("programme", screen.programme_id or None)
+    elif isinstance(screen, ProjectScreen):
+        views.project_records(snapshot)
+        snapshot.curve("project", screen.project_id)
+    elif isinstance(screen, PortfolioScreen):
+        views.warm(snapshot)
 
 
 def backfill_history(app: LiveMixin, folder: Path) -> tuple[str, str]:

@@ -52,14 +52,19 @@ def live_app(folder: Path, **options: object) -> PmoApp:
 
 
 async def until(
-    pilot: object, what: Callable[[], object], timeout: float = 10.0, step: float = 0.02
+    pilot: object,
+    what: Callable[[], object],
+    timeout: float = 10.0,
+    step: float = 0.02,
+    note: Callable[[], object] | None = None,
 ) -> float:
-    """Pause until ``what()`` is true; the seconds it took."""
+    """Pause until ``what()`` is true; the seconds it took (``note()`` explains a failure)."""
     loop = asyncio.get_running_loop()
     start = loop.time()
     while not what():
         if loop.time() - start > timeout:
-            raise AssertionError(f"not true within {timeout} s: {what}")
+            extra = f"; {note()}" if note is not None else ""
+            raise AssertionError(f"not true within {timeout} s: {what}{extra}")
         await pilot.pause(step)  # type: ignore[attr-defined]
     return loop.time() - start
 
@@ -340,8 +345,9 @@ async def test_history_folder_backfills_the_trend_at_start(folder: Path, tmp_pat
     app = live_app(folder, history=history)
     async with app.run_test(size=(120, 30)) as pilot:
         await live(pilot, app)
+        wanted = "milestone forecasts from 2 snapshots"
         await until(
-            pilot, lambda: any("milestone forecasts from 2 snapshots" in t for t in toasts(app)), 20
+            pilot, lambda: any(wanted in t for t in toasts(app)), 20, note=lambda: toasts(app)
         )
         message = next(t for t in toasts(app) if "snapshots" in t)
         assert "(2026-04-30 to 2026-05-31)" in message and "skipped 1 folders" in message

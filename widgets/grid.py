@@ -311,16 +311,26 @@ class Grid(ScrollView, can_focus=True):
         self.refresh()
 
     def set_rows(self, rows: Iterable[GridRow]) -> None:
-        """Replace the data, keeping the cursor on its key and recording changed cells."""
+        """Replace the data, keeping the cursor on its key and recording changed cells.
+
+        Only rows that are new or whose cells changed cost anything beyond a tuple
+        comparison: their cells are measured and marked; unchanged rows keep
+        their search text. A live refresh of 10,000 issues with one change
+        costs a few milliseconds here.
+        """
         keep = self.cursor_key
         old_cursor = self._cursor
         new_rows = list(rows)
-        if self._loaded and self._rows and self.highlight_seconds > 0:
-            self._record_changes(new_rows)
+        if self._loaded and self._rows:
+            changed = self._record_changes(new_rows)
+            natural = self._widen(changed)
+        else:
+            natural = self._measure(new_rows)
         self._rows = new_rows
         self._by_key = {row.key: i for i, row in enumerate(new_rows)}
-        self._natural = self._measure()
-        self._column_layout = None
+        if natural != self._natural:
+            self._natural = natural
+            self._column_layout = None
         self._loaded = True
         self._rebuild(keep, old_cursor)
 
@@ -356,19 +366,32 @@ class Grid(ScrollView, can_focus=True):
         self._move(position)
 
     # -- internals -----------------------------------------------------------------
-    def _record_changes(self, new_rows: list[GridRow]) -> None:
+    def _record_changes(self, new_rows: list[GridRow]) -> list[GridRow]:
+        """The rows that are new or changed; marks their cells (when marks are on) and
+        hands the search text of unchanged rows on to their new objects."""
         now = time.monotonic()
+        mark = self.highlight_seconds > 0
         keys = [c.key for c in self._columns]
         old_rows, by_key = self._rows, self._by_key
+        changed: list[GridRow] = []
         marked = False
         for row in new_rows:
             index = by_key.get(row.key)
             if index is None:
-                self.changed_at[row.key] = dict.fromkeys(keys, now)
-                marked = True
+                changed.append(row)
+                if mark:
+                    self.changed_at[row.key] = dict.fromkeys(keys, now)
+                    marked = True
                 continue
             old = old_rows[index]
+            if old is row:
+                continue
             if old.cells == row.cells:
+                if old._search and not row._search and old.search_extra == row.search_extra:
+                    row._search.append(old._search[0])
+                continue
+            changed.append(row)
+            if not mark:
                 continue
             cells = self.changed_at.setdefault(row.key, {})
             pairs = zip(old.cells, row.cells, strict=False)
@@ -378,6 +401,7 @@ class Grid(ScrollView, can_focus=True):
                     marked = True
         if marked and self.is_mounted:
             HighlightClock.of(self.app).watch(self, now + self.highlight_seconds * FRESH_SHARE)
+        return changed
 
     def change_phase(self, key: str, column: str | None = None, now: float | None = None) -> str:
         """``"fresh"``, ``"fading"`` or ``""``: how a cell (or, without ``column``, the
@@ -413,11 +437,22 @@ class Grid(ScrollView, can_focus=True):
     def _expire_changes(self) -> None:
         self.age_changes(time.monotonic())
 
-    def _measure(self) -> list[int]:
+    def _measure(self, rows: list[GridRow]) -> list[int]:
+        """Natural column widths (the longest cell among the first 2,000 rows)."""
         widths = []
         for index, column in enumerate(self._columns):
-            longest = max((cell_len(r.cells[index]) for r in self._rows[:2000]), default=0)
+            longest = max((cell_len(r.cells[index]) for r in rows[:2000]), default=0)
             widths.append(max(longest, cell_len(column.label) + 2))
+        return widths
+
+    def _widen(self, changed: list[GridRow]) -> list[int]:
+        """Natural widths after a refresh: only new and changed rows are measured (a
+        column never narrows while the grid shows data, so it does not jitter)."""
+        widths = list(self._natural)
+        for row in changed[:2000]:
+            for index, cell in enumerate(row.cells[: len(widths)]):
+                width = len(cell) if cell.isascii() else cell_len(cell)
+                widths[index] = max(widths[index], width)
         return widths
 
     def _rebuild(self, keep: str | None, old_cursor: int) -> None:
