@@ -603,10 +603,11 @@ def lowered(cells: Cells, aliases: Mapping[str, str]) -> Parsed:
 
 def texts(cells: Cells) -> Parsed:
     """Text as written (already stripped) as a pandas ``str`` column; blanks are missing."""
-    # not through the cached property: this copy is needed only until the frame's own is made
-    text = cells.__dict__.get("trimmed") or pc.utf8_trim_whitespace(cells.text)
     if cells.native is not None and cells.native_mask().any():
-        text = pa.array(cells.strings(), type=pa.large_string())
+        text: pa.Array | pa.ChunkedArray = pa.array(cells.strings(), type=pa.large_string())
+    else:
+        cached = cells.__dict__.get("trimmed")
+        text = cached if cached is not None else _trimmed(cells.text)
     if len(text) and (pc.min(pc.binary_length(text)).as_py() or 0) == 0:
         text = pc.if_else(pc.equal(text, ""), pa.scalar(None, text.type), text)
     if isinstance(text, pa.ChunkedArray):
@@ -615,3 +616,20 @@ def texts(cells: Cells) -> Parsed:
         text = text.cast(pa.large_string()).combine_chunks()
     series = text.to_pandas()
     return Parsed(series, np.zeros(len(cells), dtype=bool), {})
+
+
+def _trimmed(text: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """``text`` without surrounding whitespace, a block at a time.
+
+    A block in which nothing was trimmed (ids, codes, most names) is kept as it is
+    and its trimmed copy dropped at once, so a large column never has a second
+    full copy alive next to the one the frame gets.
+    """
+    if not isinstance(text, pa.ChunkedArray):
+        return pc.utf8_trim_whitespace(text)
+    blocks = []
+    for block in text.chunks:
+        trimmed = pc.utf8_trim_whitespace(block)
+        same = pc.sum(pc.binary_length(trimmed)).as_py() == pc.sum(pc.binary_length(block)).as_py()
+        blocks.append(block if same else trimmed)
+    return pa.chunked_array(blocks, type=text.type)
