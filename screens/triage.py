@@ -20,9 +20,10 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import ClassVar
 
+import pandas as pd
 from pmo_tui.screens.base import DataScreen, OpenItem
 from pmo_tui.screens.owner import UNASSIGNED, OwnerPicker
-from pmo_tui.screens.rows import issue_rows
+from pmo_tui.screens.rows import issue_rows, objects
 from pmo_tui.screens.snapshot import Snapshot
 from pmo_tui.screens.triage_actions import MARK_BINDINGS, WRITE_BINDINGS, TriageActions
 from pmo_tui.screens.triage_service import local_time
@@ -183,20 +184,22 @@ def _flags(new: bool, others: bool, notes: int) -> str:
     ).rstrip()
 
 
-def build_triage(snapshot: Snapshot) -> TriageData:
-    """Rows and facet facts for every open issue, with the decisions (cached per snapshot)."""
-    view = view_for(snapshot)
-    issues = snapshot.metrics.issues
-    open_issues = issues.loc[issues["open"].fillna(True)] if "open" in issues else issues
+def _open(issues: pd.DataFrame) -> pd.DataFrame:
+    return issues.loc[issues["open"].fillna(True)] if "open" in issues else issues
+
+
+def _build(
+    open_issues: pd.DataFrame, snapshot: Snapshot, view: TriageView
+) -> tuple[list[GridRow], dict[str, IssueFacts]]:
+    """Rows and facet facts for ``open_issues`` with ``view``'s decisions and flags."""
     base = issue_rows(open_issues, snapshot.fmt)
     rows: list[GridRow] = []
     facts: dict[str, IssueFacts] = {}
-    owners: dict[str, int] = {}
-    sev = open_issues["severity"].to_numpy(dtype=object, na_value=None)
-    own = open_issues["owner"].to_numpy(dtype=object, na_value=None)
-    ages = open_issues["age_days"].to_numpy(dtype=object, na_value=None)
-    over = open_issues["overdue"].to_numpy(dtype=bool, na_value=False)
-    dues = open_issues["due_date"].to_numpy(dtype=object, na_value=None)
+    sev = objects(open_issues["severity"])
+    own = objects(open_issues["owner"])
+    ages = objects(open_issues["age_days"])
+    over = objects(open_issues["overdue"])
+    dues = objects(open_issues["due_date"])
     for row, s, o, a, late, d in zip(base, sev, own, ages, over, dues, strict=True):
         key = row.key
         decision = view.decision(key)
@@ -213,7 +216,6 @@ def build_triage(snapshot: Snapshot) -> TriageData:
             new,
             others,
         )
-        owners[owner] = owners.get(owner, 0) + 1
         c, t, srt = row.cells, row.tones, row.sort
         level = decision.priority
         changed = (
@@ -276,8 +278,60 @@ def build_triage(snapshot: Snapshot) -> TriageData:
                 search_extra=f"{row.search_extra} {changed}",
             )
         )
-    ranked = sorted(owners.items(), key=lambda kv: (-kv[1], kv[0].casefold()))
-    return TriageData(rows, facts, ranked, view)
+    return rows, facts
+
+
+def _owners(facts: dict[str, IssueFacts]) -> list[tuple[str, int]]:
+    counts: dict[str, int] = {}
+    for fact in facts.values():
+        counts[fact.owner] = counts.get(fact.owner, 0) + 1
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0].casefold()))
+
+
+def build_triage(snapshot: Snapshot) -> TriageData:
+    """Rows and facet facts for every open issue, with the decisions (cached per snapshot)."""
+    view = view_for(snapshot)
+    rows, facts = _build(_open(snapshot.metrics.issues), snapshot, view)
+    return TriageData(rows, facts, _owners(facts), view)
+
+
+#: with more changed issues than this, rebuilding every row is as quick
+REBUILD_AFTER = 1000
+
+
+def update_triage(previous: TriageData, snapshot: Snapshot) -> TriageData:
+    """``previous`` with only the rows whose decision or flags changed rebuilt.
+
+    For a snapshot with the *same source data and as-of date* as the one
+    ``previous`` was built from, where only the store's decisions moved: a
+    colleague's save then costs a few rows, not the whole queue.
+    """
+    view = view_for(snapshot)
+    old = previous.view
+    if (old.new_ids is None) != (view.new_ids is None):
+        return build_triage(snapshot)
+    keys = set(old.decisions) | set(view.decisions)
+    changed = {k for k in keys if old.decisions.get(k) != view.decisions.get(k)}
+    changed |= old.changed_ids ^ view.changed_ids
+    if old.new_ids is not None and view.new_ids is not None:
+        changed |= old.new_ids ^ view.new_ids
+    if not changed:
+        return TriageData(previous.rows, previous.facts, previous.owners, view)
+    if len(changed) > REBUILD_AFTER:
+        return build_triage(snapshot)
+    issues = snapshot.metrics.issues
+    subset = _open(issues.loc[issues["issue_id"].astype("str").isin(changed)])
+    part_rows, part_facts = _build(subset, snapshot, view)
+    fresh = {row.key: row for row in part_rows}
+    rows = [
+        fresh.pop(row.key, row)
+        for row in previous.rows
+        if row.key not in changed or row.key in fresh
+    ]
+    rows.extend(fresh.values())  # issues that are open again
+    facts = {k: v for k, v in previous.facts.items() if k not in changed}
+    facts.update(part_facts)
+    return TriageData(rows, facts, _owners(facts), view)
 
 
 class TriageScreen(TriageActions, DataScreen):

