@@ -34,6 +34,7 @@ from pmo_tui.widgets.fmt import (
     reported_rag_label,
 )
 from pmo_tui.widgets.grid import Grid
+from pmo_tui.widgets.mta import MtaPane
 from pmo_tui.widgets.pane import Crumbs, Pane
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -43,7 +44,7 @@ from textual.widgets import Static, TabbedContent, TabPane
 
 from pmo_tui.text import one_line
 
-TABS = ("overview", "milestones", "costs", "issues", "notes")
+TABS = ("overview", "milestones", "costs", "issues", "notes", "mta")
 
 
 def bar(percent: float | None, width: int = 20) -> str:
@@ -196,6 +197,7 @@ class ProjectScreen(ProjectTriage, DataScreen):
         Binding("3", "tab('costs')", "Costs", show=False, id="tab.costs"),
         Binding("4", "tab('issues')", "Issues", show=False, id="tab.issues"),
         Binding("5", "tab('notes')", "Notes", show=False, id="tab.notes"),
+        Binding("6", "tab('mta')", "Trend", show=False, id="tab.mta"),
         Binding("c", "app.chart", "Chart", id="chart"),
         *WRITE_BINDINGS,
     ]
@@ -290,13 +292,20 @@ class ProjectScreen(ProjectTriage, DataScreen):
                 )
             with TabPane("5 Notes", id="notes"):
                 yield ProjectNotes(id="project-notes")
+            with TabPane("6 Trend", id="mta"):
+                yield MtaPane(id="mta-pane")
 
     def on_mount(self) -> None:
         self.query_one("#issue-grid", Grid).sort_by("severity")
         self.call_after_refresh(self._focus_tab, self.initial_tab)
 
     def _focus_tab(self, tab: str) -> None:
-        grid_ids = {"milestones": "#milestone-grid", "costs": "#cost-grid", "issues": "#issue-grid"}
+        grid_ids = {
+            "milestones": "#milestone-grid",
+            "costs": "#cost-grid",
+            "issues": "#issue-grid",
+            "mta": "#mta-grid",
+        }
         if tab in grid_ids:
             grid = self.query_one(grid_ids[tab], Grid)
             if self.initial_select and tab == self.initial_tab:
@@ -318,7 +327,12 @@ class ProjectScreen(ProjectTriage, DataScreen):
 
     def primary_grid(self) -> Grid | None:
         active = self.query_one(TabbedContent).active
-        ids = {"milestones": "#milestone-grid", "costs": "#cost-grid", "issues": "#issue-grid"}
+        ids = {
+            "milestones": "#milestone-grid",
+            "costs": "#cost-grid",
+            "issues": "#issue-grid",
+            "mta": "#mta-grid",
+        }
         return self.query_one(ids[active], Grid) if active in ids else None
 
     # -- data ---------------------------------------------------------------------
@@ -387,6 +401,7 @@ class ProjectScreen(ProjectTriage, DataScreen):
         )
         issues = snapshot.rows_for_project("metrics.issues", self.project_id)
         self.query_one("#issue-grid", Grid).set_rows(issue_rows(issues, fmt, with_project=False))
+        self.query_one(MtaPane).set_target(self.project_id, snapshot)
         self.reload_notes()
 
     def on_grid_highlighted(self, event: Grid.Highlighted) -> None:
