@@ -35,7 +35,9 @@ WORDS = {"status": "status", "owner": "owner", "priority": "priority", "due_date
 def _current(current: Triage) -> Content:
     lines = [
         Content.assemble(
-            (f"{WORDS[name]:<9}", "$text-muted"), one_line(show(name, current.value(name)), 40)
+            (f"{WORDS[name]:<9}", "$text-muted"),
+            one_line(show(name, current.value(name)), 40),
+            ("  (no decision)" if current.value(name) is None else "", "$text-muted"),
         )
         for name in FIELDS
     ]

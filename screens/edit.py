@@ -221,7 +221,20 @@ class EditScreen(ModalScreen[EditDone | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="edit.cancel"),
-        Binding("ctrl+s,f2", "save", "Save", priority=True, id="edit.save"),
+        # not a priority binding: the key reaches the focused field after the keys typed
+        # before it, so a burst ending in ctrl+s saves every character of the burst
+        Binding("ctrl+s,f2", "save", "Save", id="edit.save"),
+        # priority: the focus moves before the next key is delivered, so text typed
+        # right after tab (a burst over SSH) lands in the next field, not this one
+        Binding("tab", "app.focus_next", "Next field", show=False, priority=True, id="edit.next"),
+        Binding(
+            "shift+tab",
+            "app.focus_previous",
+            "Previous field",
+            show=False,
+            priority=True,
+            id="edit.previous",
+        ),
     ]
 
     def __init__(self, request: EditRequest) -> None:
@@ -379,6 +392,8 @@ class EditScreen(ModalScreen[EditDone | None]):
         name = (event.input.id or "").removeprefix("edit-")
         if name in FIELDS:
             self.query_one(f"#hint-{name}", Static).update(self._hint(name, event.value))
+            if not self.saving:
+                self._status("")  # the hints say what is wrong now; an old verdict would not
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -466,10 +481,22 @@ class EditScreen(ModalScreen[EditDone | None]):
     def _rebase(self, current: dict[str, Any]) -> None:
         """Edit on top of what is in the store now (new base versions), keeping the text."""
         targets = tuple(
-            replace(t, base_version=current[t.issue_id].version) if t.issue_id in current else t
+            replace(
+                t,
+                base_version=current[t.issue_id].version,
+                decision=replace(
+                    t.decision,
+                    version=current[t.issue_id].version,
+                    by=current[t.issue_id].updated_by,
+                    at=current[t.issue_id].updated_at,
+                ),
+            )
+            if t.issue_id in current
+            else t
             for t in self.request.targets
         )
         self.request = replace(self.request, targets=targets)
+        self.query_one("#edit-subtitle", Static).update(self._subtitle())
 
     def _resolve(self, choice: str | None) -> None:
         conflict = self._last_conflict

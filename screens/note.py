@@ -72,7 +72,9 @@ class NoteScreen(ModalScreen[Note | None]):
     """Write one note; returns the saved :class:`~pmo_tui.store.Note` or None."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s,f2", "save", "Save", priority=True, id="note.save"),
+        # not a priority binding: the key reaches the focused field after the keys typed
+        # before it, so a burst ending in ctrl+s saves every character of the burst
+        Binding("ctrl+s,f2", "save", "Save", id="note.save"),
         Binding("escape", "cancel", "Cancel", id="note.cancel"),
     ]
 

@@ -303,3 +303,29 @@ async def test_a_save_starts_a_round_by_itself(folder: Path) -> None:
         await wait_until(pilot, lambda: "round since" in screen_text(app), what="round")
     with store_of(folder) as store:
         assert store.current_round() is not None
+
+
+async def test_a_burst_of_keys_lands_in_the_right_fields(folder: Path) -> None:
+    """Over SSH keys arrive in bursts: text typed right after tab goes to the next
+    field, and a burst that ends in ctrl+s saves every character typed before it."""
+    from textual import events
+
+    app = make_app(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_data(pilot, app)
+        await wait_for_store(pilot, app)
+        await pilot.press("t")
+        await pilot.pause()
+        queue(app).move_to_key("I-06")
+        await pilot.press("e")
+        await wait_until(pilot, lambda: isinstance(app.screen, EditScreen))
+        burst = ["tab", *"Zed", "tab", *"crit", "tab", "tab", *"typed fast"]
+        for key in burst:  # posted at once, as a terminal delivers a burst
+            char = key if len(key) == 1 else None
+            app.post_message(events.Key(key, char))
+        app.post_message(events.Key("ctrl+s", None))
+        await wait_until(pilot, lambda: isinstance(app.screen, TriageScreen), what="saved")
+    with store_of(folder) as store:
+        triage = store.get("I-06")
+        assert (triage.owner, triage.priority) == ("Zed", 4)
+        assert [n.body for n in store.notes("issue", "I-06")] == ["typed fast"]
