@@ -14,6 +14,8 @@ DataFrames"):
   ``pandas.read_csv`` of the same files in a fresh process, for scale.
 * **metrics**: ``compute()`` on that snapshot. Floor: the RSS before it (the
   loaded portfolio held) plus the deep size of the frames and cubes it returns.
+  Some result columns share memory with the snapshot's frames (ids, names,
+  dates) yet count in that size, so this ratio may fall below 1.
 * **app**: ``pmo-tui`` on the large demo in a real pseudo-terminal, from start
   to the painted portfolio, then the triage queue of 10,000 issues opened
   (``t``), then ``VmHWM``. Floor: the same app and steps on the small bundled

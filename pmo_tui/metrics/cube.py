@@ -55,20 +55,27 @@ class MonthlyCube:
         """Aggregate a ``costs``/``plan``-shaped frame (project_id, period, amount)."""
         amount = frame["amount"].to_numpy(dtype=np.float64, na_value=np.nan)
         period = frame["period"].to_numpy(dtype="datetime64[s]")
-        keep = np.isfinite(amount) & ~np.isnat(period) & frame["project_id"].notna().to_numpy()
+        keep = np.isfinite(amount) & ~np.isnat(period)
+        ids = frame["project_id"]
+        if ids.hasnans:
+            keep &= ids.notna().to_numpy()
         if not keep.all():
             frame, amount, period = frame.loc[keep], amount[keep], period[keep]
+            ids = frame["project_id"]
         if len(frame) == 0:
             return cls(pd.Index([], dtype="str"), 0, np.zeros((0, 0)), present)
-        codes, uniques = _factorize(frame["project_id"])
+        codes, uniques = _factorize(ids)
         month = month_numbers(period)
         first = int(month.min())
         count = int(month.max()) - first + 1
         if count > MAX_MONTHS:
             month = np.clip(month, first, first + MAX_MONTHS - 1)
             count = MAX_MONTHS
-        cents = np.rint(amount * 100.0)
-        flat = codes.astype(np.int64) * count + (month - first)
+        cents = amount * 100.0
+        np.rint(cents, out=cents)
+        flat = codes.astype(np.int64, copy=False) * count
+        flat += month
+        flat -= first
         matrix = np.bincount(flat, weights=cents, minlength=len(uniques) * count)
         return cls(
             pd.Index(uniques, dtype="str"), first, matrix.reshape(len(uniques), count), present
