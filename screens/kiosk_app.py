@@ -19,6 +19,9 @@ what keeps the app safe to leave on a wall for weeks (docs/kiosk.md):
   once, which shows a calm note ("recovered from an internal error at …").
   Errors in the wall's own updates are caught where they happen and only
   noted (:meth:`wall_error`).
+* **Export** (``x``): the report dialog of ``screens/export.py`` for the scope on
+  screen; allowed with ``--read-only`` (it writes a report, not the data), refused
+  in the kiosk.
 * **The terminal**: SIGHUP (terminal closed), SIGTERM (service stopped) and
   the :class:`~pmo_tui.terminal.TerminalWatchdog` (stdin at end of file, a
   hung-up tty: the cases where Textual's input thread would spin at 100% CPU)
@@ -42,6 +45,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from textual.app import App
+from textual.binding import Binding, BindingType
 
 from pmo_tui.config import Config
 from pmo_tui.errors import PmoError, describe, redact
@@ -231,6 +235,10 @@ class KioskApp(App[int]):
 
     _signals: ClassVar[tuple[signal.Signals, ...]] = (signal.SIGHUP, signal.SIGTERM)
 
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("x", "export", "Export", show=False, id="export"),
+    ]
+
     @property
     def kiosk(self) -> bool:
         return bool(self.options.kiosk)
@@ -285,6 +293,14 @@ class KioskApp(App[int]):
     def action_help_quit(self) -> None:
         if not self.kiosk:
             super().action_help_quit()
+
+    # -- export (x) -------------------------------------------------------------------
+    def action_export(self) -> None:
+        """``x``: a progress report of the scope on screen (refused in the kiosk)."""
+        from pmo_tui.screens.export import open_export
+
+        if not self.kiosk:
+            open_export(self)  # type: ignore[arg-type]
 
     # -- the terminal ---------------------------------------------------------------
     def on_mount(self) -> None:
