@@ -528,9 +528,7 @@ def run(options: Options) -> int:
     from pmo_tui.sources import open_source
     from pmo_tui.terminal import TerminalWatchdog
 
-    if options.kiosk:
-        kiosk_environment()
-    elif options.cycle or options.interval is not None:
+    if not options.kiosk and (options.cycle or options.interval is not None):
         raise KioskUsageError("--cycle and --interval only apply with --kiosk")
     source = open_source(options)
     try:
@@ -538,6 +536,7 @@ def run(options: Options) -> int:
         check_before_ui(source, options)
         if options.kiosk:
             check_kiosk(options, source.config)
+            kiosk_environment()
     except BaseException:
         source.close()
         raise

@@ -290,3 +290,53 @@ def app_change():  # type: ignore[no-untyped-def]
     from pmo_tui.sources.base import Change
 
     return Change(tables=frozenset({"issues"}), causes=("test",))
+
+
+# -- the command line ----------------------------------------------------------------------
+
+
+def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    from pmo_tui.cli import main
+
+    code = main(args)
+    return code, capsys.readouterr().err
+
+
+def test_unknown_views_are_a_usage_error_naming_the_valid_ones(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, err = run_cli([str(folder), "--kiosk", "--cycle", "portfolio,budget,red,gantt"], capsys)
+    assert code == 2
+    assert err.count("\n") == 1 and err.startswith("error: ")  # one line, no traceback
+    assert "'budget', 'gantt'" in err
+    assert "portfolio, red, milestones, risks, burn" in err
+
+
+def test_unknown_views_in_the_config_name_the_file(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = folder / "pmo-tui.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8") + '\n[kiosk]\ncycle = ["red", "velocity"]\n',
+        encoding="utf-8",
+    )
+    code, err = run_cli([str(folder), "--kiosk"], capsys)
+    assert code == 2
+    assert "[kiosk] cycle" in err and "pmo-tui.toml" in err and "'velocity'" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--kiosk", "--interval", "0.5"], "at least 2 seconds"),
+        (["--cycle", "red"], "only apply with --kiosk"),
+        (["--interval", "30"], "only apply with --kiosk"),
+        (["--kiosk", "--interval", "0"], "must be more than 0"),
+    ],
+)
+def test_kiosk_options_that_cannot_work_exit_2(
+    folder: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    code, err = run_cli([str(folder), *args], capsys)
+    assert code == 2
+    assert message in err
