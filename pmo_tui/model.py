@@ -296,6 +296,11 @@ class Portfolio:
     reference_problems: tuple[Problem, ...] = ()
     #: per table, the version number at which its frame last changed
     table_versions: Mapping[str, int] = field(default_factory=dict)
+    #: for milestones, costs, plan and issues: per row, the position of its project in
+    #: ``frames["projects"]`` (int32). The reference check finds them anyway, so the
+    #: metrics need not join those tables to the projects again. Absent for a table
+    #: that was not checked (no projects table).
+    project_rows: Mapping[str, np.ndarray] = field(default_factory=dict)
 
     # -- reading -------------------------------------------------------------
     def __getitem__(self, table: str) -> pd.DataFrame:
@@ -405,19 +410,25 @@ def assemble(
 
     project_ids = frames["projects"]["project_id"]
     check_references = full["projects"].present
+    project_rows: dict[str, np.ndarray] = {}
     for name in REFERENCES_PROJECT:
         if previous is not None and not (changed_src & DEPENDS_ON[name]):
             frames[name] = previous.frames[name]
             ref_problems.extend(p for p in previous.reference_problems if p.table == name)
+            if name in previous.project_rows:
+                project_rows[name] = previous.project_rows[name]
             continue
         if not check_references:
             # no projects table at all: the source reports that; do not turn every
             # row of every other table into an unknown-reference problem as well
             frames[name] = full[name].frame
             continue
-        frame, problems = _drop_unknown_projects(full[name], project_ids)
+        frame, problems, rows = _drop_unknown_projects(full[name], project_ids)
         frames[name] = frame
         ref_problems.extend(problems)
+        if rows is not None:
+            rows.flags.writeable = False
+            project_rows[name] = rows
 
     for name in TABLES:
         if previous is not None and frames[name] is previous.frames[name]:
@@ -438,6 +449,7 @@ def assemble(
         source_problems=tuple(source_problems),
         reference_problems=tuple(ref_problems),
         table_versions=MappingProxyType(table_versions),
+        project_rows=MappingProxyType(project_rows),
     )
 
 
@@ -505,13 +517,18 @@ def _resolve_programmes(
 
 def _drop_unknown_projects(
     state: TableState, project_ids: pd.Series
-) -> tuple[pd.DataFrame, list[Problem]]:
+) -> tuple[pd.DataFrame, list[Problem], np.ndarray | None]:
+    """The rows whose project is known, the problems for the others, and for each kept
+    row the position of its project in ``project_ids`` (None if it could not be found
+    cheaply; the metrics then join the tables themselves)."""
     frame = state.frame
     if frame.empty:
-        return frame, []
-    known = pd.Series(_isin(frame["project_id"], project_ids), index=frame.index)
-    if bool(known.all()):
-        return frame, []
+        return frame, [], np.zeros(0, dtype=np.int32)
+    found = _positions(frame["project_id"], project_ids)
+    known_mask = _isin(frame["project_id"], project_ids) if found is None else found >= 0
+    if bool(known_mask.all()):
+        return frame, [], found
+    known = pd.Series(known_mask, index=frame.index)
     bad = frame.loc[~known, "project_id"]
     rows: list[int | None] = (
         [int(state.rows[i]) for i in bad.index] if state.rows is not None else [None] * len(bad)
@@ -528,7 +545,39 @@ def _drop_unknown_projects(
         )
         for row, value in zip(rows, bad, strict=True)
     ]
-    return frame.loc[known].reset_index(drop=True), problems
+    kept = None if found is None else found[known_mask]
+    return frame.loc[known].reset_index(drop=True), problems, kept
+
+
+def _positions(values: pd.Series, keys: pd.Series) -> np.ndarray | None:
+    """Per value, the position of the first equal key (-1: none, a missing value too).
+
+    An Arrow hash lookup. Exports list a project's lines together (480,000 cost lines
+    are 2,000 runs of one id): then only the first id of each run is looked up.
+    """
+    try:
+        array = pa.array(values, from_pandas=True)
+        key_set = pa.array(keys, from_pandas=True)
+        if isinstance(key_set, pa.ChunkedArray):
+            key_set = key_set.combine_chunks()
+        if not pa.types.is_string(array.type) and not pa.types.is_large_string(array.type):
+            return None
+        n = len(array)
+        starts = None
+        if n >= 10_000:
+            # a run starts where the id differs from the one before (a missing id too)
+            changed = pc.fill_null(pc.not_equal(array[1:], array[:-1]), True)
+            starts = np.flatnonzero(np.r_[True, changed.to_numpy(zero_copy_only=False)])
+            if len(starts) > n // 8:
+                starts = None
+        heads = array if starts is None else array.take(pa.array(starts))
+        hit = pc.fill_null(pc.index_in(heads, value_set=key_set, skip_nulls=True), -1)
+        found = np.asarray(hit.to_numpy(zero_copy_only=False), dtype=np.int32)
+        if starts is None:
+            return found
+        return np.repeat(found, np.diff(np.r_[starts, n]))
+    except (pa.ArrowException, TypeError, ValueError):
+        return None
 
 
 def _isin(values: pd.Series, allowed: pd.Series) -> np.ndarray:

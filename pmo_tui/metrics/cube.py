@@ -51,20 +51,35 @@ class MonthlyCube:
         return self.first + self.n_months - 1
 
     @classmethod
-    def build(cls, frame: pd.DataFrame, *, present: bool = True) -> MonthlyCube:
-        """Aggregate a ``costs``/``plan``-shaped frame (project_id, period, amount)."""
+    def build(
+        cls,
+        frame: pd.DataFrame,
+        *,
+        present: bool = True,
+        project_rows: np.ndarray | None = None,
+        project_ids: pd.Series | None = None,
+    ) -> MonthlyCube:
+        """Aggregate a ``costs``/``plan``-shaped frame (project_id, period, amount).
+
+        ``project_rows`` (``Portfolio.project_rows``: each line's position in the
+        projects table, whose ids are ``project_ids``) saves hashing the ids again.
+        """
         amount = frame["amount"].to_numpy(dtype=np.float64, na_value=np.nan)
         period = frame["period"].to_numpy(dtype="datetime64[s]")
         keep = np.isfinite(amount) & ~np.isnat(period)
         ids = frame["project_id"]
+        fits = project_rows is not None and len(project_rows) == len(frame)
+        rows = project_rows if fits else None
         if ids.hasnans:
             keep &= ids.notna().to_numpy()
         if not keep.all():
             frame, amount, period = frame.loc[keep], amount[keep], period[keep]
             ids = frame["project_id"]
+            rows = None if rows is None else rows[keep]
         if len(frame) == 0:
             return cls(pd.Index([], dtype="str"), 0, np.zeros((0, 0)), present)
-        codes, uniques = _factorize(ids)
+        known = None if rows is None or project_ids is None else _codes(rows, project_ids)
+        codes, uniques = known if known is not None else _factorize(ids)
         month = month_numbers(period)
         first = int(month.min())
         count = int(month.max()) - first + 1
@@ -147,6 +162,21 @@ class MonthlyCube:
         out = (self.last - np.argmax(nonzero, axis=1)).astype(np.float64)
         out[~has] = np.nan
         return out
+
+
+def _codes(rows: np.ndarray, project_ids: pd.Series) -> tuple[np.ndarray, pd.Index] | None:
+    """:func:`_factorize` from each line's position in the projects table (no hashing of
+    text: runs of equal positions, then the distinct ones in order of first appearance)."""
+    n = len(rows)
+    if n == 0 or rows.min() < 0 or rows.max() >= len(project_ids):
+        return None
+    starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+    heads = rows[starts]
+    order = pd.unique(heads)  # positions, in order of first appearance
+    code_of = np.zeros(len(project_ids), dtype=np.intp)
+    code_of[order] = np.arange(len(order))
+    codes = np.repeat(code_of[heads], np.diff(np.r_[starts, n]))
+    return codes, pd.Index(project_ids.iloc[order], dtype="str")
 
 
 def _factorize(ids: pd.Series) -> tuple[np.ndarray, pd.Index]:

@@ -95,13 +95,23 @@ class MetricsEngine:
             "costs",
             (v.get("costs"), cost_present),
             done,
-            lambda: MonthlyCube.build(portfolio["costs"], present=cost_present),
+            lambda: MonthlyCube.build(
+                portfolio["costs"],
+                present=cost_present,
+                project_rows=portfolio.project_rows.get("costs"),
+                project_ids=projects["project_id"],
+            ),
         )
         plan: MonthlyCube = self._stage(
             "plan",
             (v.get("plan"), plan_present),
             done,
-            lambda: MonthlyCube.build(portfolio["plan"], present=plan_present),
+            lambda: MonthlyCube.build(
+                portfolio["plan"],
+                present=plan_present,
+                project_rows=portfolio.project_rows.get("plan"),
+                project_ids=projects["project_id"],
+            ),
         )
         tol: ProjectTolerances = self._stage(
             "tolerances",
@@ -121,13 +131,19 @@ class MetricsEngine:
                 tol.time_days,
                 as_of,
                 self.config.display.upcoming_days,
+                project_rows=portfolio.project_rows.get("milestones"),
             ),
         )
         iss: IssueStage = self._stage(
             "issues",
             (v.get("issues"), v.get("projects"), as_of),
             done,
-            lambda: issue_stage(portfolio["issues"], projects, as_of),
+            lambda: issue_stage(
+                portfolio["issues"],
+                projects,
+                as_of,
+                project_rows=portfolio.project_rows.get("issues"),
+            ),
         )
         money: MoneyStage = self._stage(
             "money",

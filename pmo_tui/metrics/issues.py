@@ -20,7 +20,7 @@ import pandas as pd
 
 from pmo_tui.metrics import dates
 from pmo_tui.metrics.groups import gather_text, pick_per_group
-from pmo_tui.metrics.lookup import positions
+from pmo_tui.metrics.lookup import project_row
 from pmo_tui.metrics.na import Reasons, frame_of, objects, pick, text, whole
 from pmo_tui.model import SEVERITY_LABELS
 
@@ -53,14 +53,21 @@ class IssueStage:
     summary: IssueSummary
 
 
-def issue_stage(issues: pd.DataFrame, projects: pd.DataFrame, as_of: date) -> IssueStage:
+def issue_stage(
+    issues: pd.DataFrame,
+    projects: pd.DataFrame,
+    as_of: date,
+    *,
+    project_rows: np.ndarray | None = None,
+) -> IssueStage:
     """The enriched issues (one row per source issue, same order) and per-project counts.
 
-    Depends only on the issues, the projects and the as-of date.
+    Depends only on the issues, the projects and the as-of date. ``project_rows``
+    (``Portfolio.project_rows["issues"]``) saves joining the issues to the projects.
     """
     n, p = len(issues), len(projects)
     today = float(dates.day_number(as_of))
-    prow = positions(issues["project_id"], projects["project_id"])
+    prow = project_row(issues, projects, project_rows)
     known = prow >= 0
 
     is_open = (~issues["status"].isin(["closed"])).to_numpy(dtype=bool)

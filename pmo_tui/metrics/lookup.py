@@ -27,3 +27,16 @@ def _strings(column: pd.Series | pd.Index) -> pa.Array | pa.ChunkedArray:
     if not pa.types.is_string(array.type) and not pa.types.is_large_string(array.type):
         array = pc.cast(array, pa.string())
     return array
+
+
+def project_row(
+    frame: pd.DataFrame, projects: pd.DataFrame, known: np.ndarray | None = None
+) -> np.ndarray:
+    """Per row of ``frame``, the position of its project in ``projects`` (-1: none).
+
+    ``known`` is what the snapshot already found (``Portfolio.project_rows``); it is
+    used when it fits the frame, else the join is made here.
+    """
+    if known is not None and len(known) == len(frame):
+        return np.asarray(known, dtype=np.int64)
+    return positions(frame["project_id"], projects["project_id"])

@@ -33,7 +33,7 @@ import pandas as pd
 
 from pmo_tui.metrics import dates, wording
 from pmo_tui.metrics.groups import gather, gather_text, pick_per_group
-from pmo_tui.metrics.lookup import positions
+from pmo_tui.metrics.lookup import project_row
 from pmo_tui.metrics.na import Reasons, frame_of, objects, pick, text, whole
 
 DONE, ON_TRACK, AT_RISK, LATE, MISSING = "done", "on track", "at risk", "late", "missing data"
@@ -101,14 +101,17 @@ def milestone_stage(
     tol_time_days: np.ndarray,
     as_of: date,
     upcoming_days: int,
+    *,
+    project_rows: np.ndarray | None = None,
 ) -> MilestoneStage:
     """The enriched milestones table (one row per source milestone, same order) and,
     per project, what time RAG and the project lists need. Depends only on the
-    milestones, the projects and the as-of date."""
+    milestones, the projects and the as-of date. ``project_rows``
+    (``Portfolio.project_rows["milestones"]``) saves joining them to the projects."""
     n = len(milestones)
     p = len(projects)
     today = float(dates.day_number(as_of))
-    prow = positions(milestones["project_id"], projects["project_id"])
+    prow = project_row(milestones, projects, project_rows)
     known = prow >= 0
 
     closed_p = projects["status"].eq("closed").fillna(False).to_numpy(dtype=bool)

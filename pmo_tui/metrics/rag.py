@@ -361,11 +361,11 @@ def _grey_time(end: float, reported: float) -> str:
 
 def _join(parts: list[np.ndarray], n: int, sep: str = "; ") -> np.ndarray:
     out = np.full(n, None, dtype=object)
-    stacked = list(zip(*(p.tolist() for p in parts), strict=True)) if parts else []
-    for i, row in enumerate(stacked):
-        texts = [t for t in row if t]
-        if texts:
-            out[i] = sep.join(texts)
+    if parts:  # one list built in Python, assigned to the array once
+        out[:] = [
+            sep.join(texts) if (texts := [t for t in row if t]) else None
+            for row in zip(*(p.tolist() for p in parts), strict=True)
+        ]
     return out
 
 
@@ -424,17 +424,15 @@ def overall(
     )
 
     # reasons: the components at the overall colour first, then the other non-green ones
-    reasons = np.empty(n, dtype=object)
-    joined = np.empty(n, dtype=object)
     c_txt, t_txt = cost["cost_rag_reason"].tolist(), time["time_rag_reason"].tolist()
-    plain = rag == GREEN  # the common case: both measures green, nothing else to say
-    for i in np.flatnonzero(plain).tolist():
-        reasons[i] = (c_txt[i], t_txt[i])
-        joined[i] = f"{c_txt[i]}; {t_txt[i]}"
     rag_l, c_l, t_l = rag.tolist(), c.tolist(), t.tolist()
     i_l, g_l = crit_text.tolist(), gaps.tolist()
-    for i in np.flatnonzero(~plain).tolist():
-        colour = rag_l[i]
+    # built as Python lists and assigned to the arrays once (item assignment is slow)
+    reason_l: list[tuple[str, ...]] = []
+    for i, colour in enumerate(rag_l):
+        if colour == GREEN:  # the common case: both measures green, nothing else to say
+            reason_l.append((c_txt[i], t_txt[i]))
+            continue
         items = [(c_l[i], c_txt[i]), (t_l[i], t_txt[i])]
         if i_l[i]:
             items.append((AMBER, i_l[i]))
@@ -444,8 +442,10 @@ def overall(
         rest = [txt for col, txt in items if col not in (colour, GREEN) and txt]
         if colour == GREY:
             rest += [txt for col, txt in items if col == GREEN and txt]
-        reasons[i] = tuple(lead + rest)
-        joined[i] = "; ".join(reasons[i])
+        reason_l.append(tuple(lead + rest))
+    # fromiter: each tuple stays one element (slice assignment could broadcast them)
+    reasons = np.fromiter(reason_l, dtype=object, count=n)
+    joined = np.fromiter(("; ".join(r) for r in reason_l), dtype=object, count=n)
 
     level_arr = reported_levels(reported)
     watermelon = (rag == RED) & np.isin(level_arr, list(WATERMELON_LEVELS))
