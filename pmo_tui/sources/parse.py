@@ -630,6 +630,14 @@ def _trimmed(text: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
     blocks = []
     for block in text.chunks:
         trimmed = pc.utf8_trim_whitespace(block)
-        same = pc.sum(pc.binary_length(trimmed)).as_py() == pc.sum(pc.binary_length(block)).as_py()
-        blocks.append(block if same else trimmed)
+        blocks.append(block if _text_bytes(trimmed) == _text_bytes(block) else trimmed)
     return pa.chunked_array(blocks, type=text.type)
+
+
+def _text_bytes(array: pa.Array) -> int:
+    """Bytes of text in a string array (trimming only ever shortens it), from its offsets."""
+    if len(array) == 0:
+        return 0
+    wide = np.int64 if pa.types.is_large_string(array.type) else np.int32
+    offsets = np.frombuffer(array.buffers()[1], dtype=wide)
+    return int(offsets[array.offset + len(array)] - offsets[array.offset])
