@@ -216,7 +216,7 @@ class TriageService(_AppBase):
     def on_store_opened(self, message: StoreOpened) -> None:
         self.store = message.store
         notice = message.store.notice
-        if notice:
+        if notice and not self.options.kiosk:  # a wall display has nobody to read it
             self.notify_plain(notice, title="Triage store", timeout=8)
         self._watch_store(message.store)
         self.request_triage_refresh()
