@@ -62,6 +62,10 @@ class KioskScreen(DataScreen, inherit_bindings=False):
         self.notice = ""
         self.status: StatusInfo | None = None
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Only flipping views: not even Textual's ctrl+c "copy selection" on the wall."""
+        return action in ("kiosk_next", "kiosk_previous")
+
     # -- layout ------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         app = self.pmo

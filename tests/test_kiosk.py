@@ -188,6 +188,7 @@ async def test_no_key_gets_out_or_writes(folder: Path, tmp_path: Path) -> None:
             assert await app.run_action(action) is False, action
         await pilot.pause(0.1)
         assert app.is_running and app.screen is wall
+        assert await app.run_action("screen.copy_text", wall) is False  # ctrl+c's screen action
         assert app.use_command_palette is False
         assert not list(tmp_path.rglob("*.svg"))  # no screenshot was written
         assert app.options.read_only
