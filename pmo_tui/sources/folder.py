@@ -500,13 +500,16 @@ class FolderSource:
     ) -> dict[str, tuple[list[tuple[Part, Converted]], list[UnreadableFile]]]:
         """Convert the tables one after another, the largest files first.
 
-        Not in parallel: pyarrow already parses each CSV file on every core, the
-        Python parts would only fight over the GIL (and over the cores with the UI
-        starting up), and each table's working memory (its bytes, the parsed text,
-        the converted columns) would be held at the same time. Largest first, so
-        the big transient peak comes before the other tables' rows have piled up.
-        Every table gets the date-order hint the folder gave before this pass, so
-        the order does not change what an ambiguous file is read as.
+        Not in parallel: each table's working memory (its bytes, the parsed text,
+        the converted columns) is several times its loaded size, and tables read
+        side by side held it all at once (the large demo peaked at ~440 MiB that
+        way, ~195 MiB now; ``benchmarks/memory.py``). Converting the small tables
+        in a helper thread meanwhile measured no faster on 2 cores: the Python
+        parts fight over the GIL, and over the cores with the UI starting up.
+        Largest first, so the big transient peak comes before the other tables'
+        rows have piled up. Every table gets the date-order hint the folder gave
+        before this pass, so the order does not change what an ambiguous file is
+        read as.
         """
         wanted = [t for t in tables if layout.parts.get(t)]
         hints = {t: self._hint(t) for t in wanted}
