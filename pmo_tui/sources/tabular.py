@@ -142,7 +142,7 @@ def _read_utf8(box: list[bytes], file: str, delimiter: str | None) -> RawTable |
     """The fast reader on undecoded UTF-8 bytes: the table, else whether it was tried.
 
     On success the bytes are taken out of ``box`` and freed before the columns are
-    made contiguous.
+    built.
     """
     data = box[0]
     if b"\x00" in data or data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
