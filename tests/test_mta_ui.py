@@ -109,7 +109,7 @@ async def test_trend_tab_draws_the_history_and_the_slip_table(
             marker = next(line.marker for line in data.lines if line.milestone_id == "M-01")
             assert marker in drawn.split("┤", 1)[-1]  # the Go-live line is in the plot
             assert "·" in drawn  # the diagonal
-            assert "2026-04-30" in drawn  # report dates on the x axis
+            assert "04-30" in drawn  # report dates on the x axis (MM-DD within a year)
 
 
 async def test_without_history_the_tab_says_how_it_fills(tmp_path: Path) -> None:

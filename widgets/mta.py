@@ -353,11 +353,17 @@ class MtaChart(PlotextPlot):
         pad = max(1.0, (hi - lo) * 0.05)
         plt.ylim(lo - pad, hi + pad)
         plt.xlim(0, max(1.0, float(span)))
-        plt.xticks(*_date_ticks(first, last, max(2, width // 14), origin))
+        # short x labels (MM-DD within one year: the heading gives the dates in full), few
+        # enough that none collide: plotext places colliding labels differently from
+        # one process to the next
+        short = first.year == last.year
+        plt.xticks(*_date_ticks(first, last, max(2, (width - 12) // 12), origin, short=short))
         plt.yticks(*_date_ticks(low, high, max(2, height // 3), origin))
 
 
-def _date_ticks(low: date, high: date, wanted: int, origin: date) -> tuple[list[float], list[str]]:
+def _date_ticks(
+    low: date, high: date, wanted: int, origin: date, *, short: bool = False
+) -> tuple[list[float], list[str]]:
     span = max(1, (high - low).days)
     count = max(2, min(wanted, span + 1))
     ticks: list[float] = []
@@ -369,7 +375,7 @@ def _date_ticks(low: date, high: date, wanted: int, origin: date) -> tuple[list[
         if ticks and math.isclose(value, ticks[-1]):
             continue
         ticks.append(value)
-        labels.append(day.isoformat())
+        labels.append(day.strftime("%m-%d") if short else day.isoformat())
     return ticks, labels
 
 
@@ -425,6 +431,11 @@ class MtaPane(Vertical):
                 empty_text="No milestone of this project has a recorded forecast history.",
                 selectable=False,
             )
+
+    def on_mount(self) -> None:
+        # the table is rebuilt from the store on every read: marking its rows as
+        # "changed" would flash the whole table each time the tab is opened
+        self.query_one(Grid).highlight_seconds = 0
 
     # -- what to show ---------------------------------------------------------------------
     def set_target(self, project_id: str, snapshot: Any) -> None:
