@@ -39,6 +39,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import math
 import os
 import queue
 import re
@@ -81,7 +82,7 @@ sys.exit(main(sys.argv[1:]))
 class Targets:
     """Ids and texts picked from the portfolio as the app will show it."""
 
-    issue_id: str  # an open issue somewhere (the triage queue, filtered to it)
+    issue_id: str  # the issue at the top of the triage queue (read from the screen)
     project_issue_id: str  # an issue of the project below (its issues tab)
     project_id: str
     milestone_id: str
@@ -150,7 +151,13 @@ class Screen(Terminal):
                 self.cursor = len(self.raw)
                 return at
             if time.perf_counter() > deadline:
-                raise TimeoutError(f"{wanted!r} not on screen within {timeout} s: {text[-800:]!r}")
+                code = self.process.poll()
+                state = "running" if code is None else f"exited with {code}"
+                tail = ESCAPES.sub(b"", bytes(self.raw[-4000:])).decode("utf-8", "replace")
+                raise TimeoutError(
+                    f"{wanted!r} not on screen within {timeout} s (app {state}); "
+                    f"last output: {tail[-1500:]!r}"
+                )
             if self._read(0.05):
                 self._last_read = time.perf_counter()
 
@@ -167,6 +174,19 @@ def start(argv: list[str], cols: int, rows: int, env: dict[str, str]) -> Screen:
 
 
 # -- floors: what the same write costs the bare tools ------------------------------------
+
+
+def _seen_after(times: queue.Queue[float], start: float, timeout: float) -> float:
+    """Seconds from ``start`` to the first report at or after it (NaN: none came)."""
+    deadline = time.perf_counter() + timeout
+    while (left := deadline - time.perf_counter()) > 0:
+        try:
+            at = times.get(timeout=left)
+        except queue.Empty:
+            break
+        if at >= start:
+            return at - start
+    return math.nan
 
 
 class FileFloor:
@@ -202,10 +222,7 @@ class FileFloor:
             self.times.get_nowait()
 
     def seen_after(self, start: float, timeout: float = 5.0) -> float:
-        while True:
-            at = self.times.get(timeout=timeout)
-            if at >= start:
-                return at - start
+        return _seen_after(self.times, start, timeout)
 
     def close(self) -> None:
         self.stop.set()
@@ -238,10 +255,7 @@ class SqliteFloor:
             self.times.get_nowait()
 
     def seen_after(self, start: float, timeout: float = 5.0) -> float:
-        while True:
-            at = self.times.get(timeout=timeout)
-            if at >= start:
-                return at - start
+        return _seen_after(self.times, start, timeout)
 
     def close(self) -> None:
         self.stop.set()
@@ -275,10 +289,7 @@ class PostgresFloor:
             self.times.get_nowait()
 
     def seen_after(self, start: float, timeout: float = 5.0) -> float:
-        while True:
-            at = self.times.get(timeout=timeout)
-            if at >= start:
-                return at - start
+        return _seen_after(self.times, start, timeout)
 
     def close(self) -> None:
         self.stop.set()
@@ -364,6 +375,8 @@ class DatabaseWriter:
         self.label = label
         if label == "sqlite":
             path = Path(url.split("sqlite:///", 1)[1])
+            self.floor_copy = path.with_name(path.stem + "-floor.sqlite")
+            shutil.copyfile(path, self.floor_copy)
             self.conn: Any = sqlite3.connect(path, isolation_level=None)
             self.floor: Any = SqliteFloor(path)
             self.placeholder = "?"
@@ -419,8 +432,11 @@ class DatabaseWriter:
         if self.label == "sqlite":
             import adbc_driver_sqlite.dbapi as adbc
 
-            path = self.url.split("sqlite:///", 1)[1]
-            with adbc.connect(path) as conn, conn.cursor() as cur:
+            # A copy of the file, never the file itself: the ADBC driver carries its own
+            # SQLite library, and closing its connection would drop the POSIX locks of
+            # this process's sqlite3 connections on the same file (sqlite.org/howtocorrupt
+            # "multiple copies of SQLite in the same application").
+            with adbc.connect(str(self.floor_copy)) as conn, conn.cursor() as cur:
                 cur.execute(f"SELECT * FROM {table}")
                 cur.fetch_arrow_table()
         else:
@@ -441,6 +457,8 @@ class DatabaseWriter:
     def close(self) -> None:
         self.floor.close()
         self.conn.close()
+        if self.label == "sqlite":
+            self.floor_copy.unlink(missing_ok=True)
 
 
 # -- one run --------------------------------------------------------------------------------
@@ -473,8 +491,11 @@ def measure_table(screen: Screen, writer: Any, kind: str, repeat: int, results: 
         lat.append(painted - done)
         watch = writer.floor.seen_after(done)
         read = writer.floor_read(table)
-        watches.append(watch)
         reads.append(read)
+        if math.isnan(watch):
+            print(f"  ({kind} write {n}: the floor watcher reported nothing; left out)")
+            continue
+        watches.append(watch)
         floors.append(watch + read)
     results.latency[kind] = lat
     results.floor[kind] = floors
@@ -522,20 +543,20 @@ def run_source(
     results = Results()
     screen = start(argv, cols, rows, env)
     try:
-        # issues: the triage queue filtered to one issue
+        # issues: the issue at the top of the triage queue (10,000 issues; the queue is
+        # sorted by severity, so a new title does not move it); its id is read from the
+        # detail line under the queue
+        mark = len(screen.raw)
         screen.press(b"t")
         screen.wait_text(re.compile(r"Open issues [\d,]+").search, timeout=60)
-        screen.settle(0.5)
-        screen.press(b"/")
-        screen.settle(0.2)
-        screen.press(targets.issue_id.encode())
-        screen.settle(0.3)
-        screen.press(b"\r")
-        screen.settle(0.5)
+        screen.settle(1.0)
+        text = ESCAPES.sub(b"", bytes(screen.raw[mark:])).decode("utf-8", "replace")
+        found = re.findall(r"(?m)^ (I-\d+) ", text.replace("\r\n", "\n"))
+        if not found:
+            raise RuntimeError("no issue under the cursor in the triage queue")
+        targets.issue_id = found[-1]
         measure_table(screen, writer, "triage", args.repeat, results)
         # issues, milestones and costs: the first project of the first programme
-        screen.press(b"\x1b")  # clear the filter
-        screen.settle(0.3)
         screen.press(b"\x1b")  # back to the portfolio
         screen.settle(0.5)
         screen.press(b"\r")

@@ -260,9 +260,7 @@ class PmoApp(LiveMixin, TriageService, KioskApp):
         self.loading = False
         self.load_error = None
         self.last_checked = snapshot.portfolio.last_checked or snapshot.received_at
-        screen = self.visible_data_screen()
-        if screen is not None:
-            screen.show(snapshot)
+        self.show_on_visible_screen(snapshot)
         self.broadcast_status()
         return True
 

@@ -277,6 +277,15 @@ class LiveMixin(_Base):
                 title="Live updates",
                 timeout=4,
             )
+        fallback = message.state.health is Health.POLLING and self.options.poll is None
+        if fallback and (before is None or before.health is not Health.POLLING):
+            # inotify could not be used (limits, filesystem): say why, once
+            self.notify_plain(
+                f"Watching by polling: {message.state.reason or 'inotify is not available'}",
+                title="Live updates",
+                severity="warning",
+                timeout=10,
+            )
         self.broadcast_status()
 
     def on_unmount(self) -> None:
@@ -348,6 +357,24 @@ class LiveMixin(_Base):
             if isinstance(screen, DataScreen):
                 return screen if screen.is_mounted else None
         return None
+
+    def show_on_visible_screen(self, snapshot: Snapshot) -> None:
+        """Hand ``snapshot`` to the visible data screen (the others catch up on resume).
+
+        A screen pushed a moment ago may not have composed its widgets yet; it
+        shows the newest snapshot itself when it mounts, so it is skipped here.
+        """
+        from textual.css.query import NoMatches
+
+        screen = self.visible_data_screen()
+        if screen is None:
+            return
+        showed_before = screen.snapshot is not None
+        try:
+            screen.show(snapshot)
+        except NoMatches:
+            if showed_before:
+                raise  # a screen that showed data before has its widgets: a real error
 
     def warm_screens(self, snapshot: Snapshot, *, first: bool = False) -> None:
         """In the load worker: build what the visible screen will show, so that applying

@@ -9,6 +9,7 @@ and a cursor, filter and sort that never move by themselves.
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -151,11 +152,12 @@ async def test_cursor_filter_and_sort_survive_changes_streaming_in(folder: Path)
     async with app.run_test(size=(120, 40)) as pilot:
         await live(pilot, app)
         await pilot.press("t")
-        await until(pilot, lambda: isinstance(app.screen, TriageScreen))
+        await until(pilot, lambda: isinstance(app.screen, TriageScreen) and app.screen.query(Grid))
         grid = app.screen.query_one(Grid)
         await until(pilot, lambda: grid.total_count > 0)
         grid.sort_by("owner", reverse=True)
         await pilot.press("slash", *"risk", "enter")
+        await until(pilot, lambda: grid.filter_text == "risk")
         await pilot.pause()
         keys = grid.visible_keys()
         assert keys and all("risk" in grid.row(k).search_text() for k in keys)  # type: ignore[union-attr]
@@ -211,6 +213,7 @@ async def test_a_hundred_rapid_writes_cost_a_few_refreshes_and_end_on_the_last(
     async with app.run_test(size=(120, 40)) as pilot:
         await live(pilot, app)
         await pilot.press("t")
+        await until(pilot, lambda: isinstance(app.screen, TriageScreen) and app.screen.query(Grid))
         grid = app.screen.query_one(Grid)
         await until(pilot, lambda: grid.total_count > 0)
         started = app.refresh_count
@@ -410,3 +413,38 @@ def test_missing_folder_for_history_is_a_usage_error(folder: Path, tmp_path: Pat
 
     with pytest.raises(SourceUnavailable, match="no such folder"):
         check_before_ui(FolderSource(folder), Options(history=tmp_path / "nope"))
+
+
+async def test_a_save_that_changes_nothing_still_moves_checked(folder: Path) -> None:
+    app = live_app(folder)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await live(pilot, app)
+        checked = app.last_checked
+        assert checked is not None
+        await asyncio.sleep(1.1)  # "checked" shows seconds
+        issues = folder / "issues.csv"
+        issues.write_text(issues.read_text(encoding="utf-8"), encoding="utf-8")
+        await until(pilot, lambda: app.last_checked is not None and app.last_checked > checked)
+        stamp = app.last_checked.strftime("%H:%M:%S")  # type: ignore[union-attr]
+        # the status bar says "checked 08:15:01", or "chk 08:15:01" when it is tight
+        await until(pilot, lambda: re.search(rf"(checked|chk) {stamp}", screen_text(app)))
+        await pilot.pause(0.5)
+        assert toasts(app) == []  # nothing changed: nothing to say
+        grid = app.screen.query_one("#main-grid", Grid)
+        assert grid.changed_at == {}
+
+
+async def test_polling_chosen_by_the_officer_shows_and_delivers(folder: Path) -> None:
+    source = FolderSource(folder, poll=0.2)
+    app = PmoApp(
+        Options(source=str(folder), poll=0.2), source, error_log=folder.parent / "errors.log"
+    )
+    async with app.run_test(size=(120, 30)) as pilot:
+        await until(pilot, lambda: app.snapshot is not None and not app.loading, 20)
+        await until(pilot, lambda: app.status_info.health == "polling")
+        await until(pilot, lambda: "◌ polling" in screen_text(app))
+        assert toasts(app) == []  # asked for: no warning
+        rewrite(folder / "programmes.csv", "Energy transition", "Energy transition (polled)")
+        grid = app.screen.query_one("#main-grid", Grid)
+        await until(pilot, lambda: "(polled)" in grid.row("PRG-C").cells[1], 5)  # type: ignore[union-attr]
+        assert app.status_info.alarm is None
