@@ -13,8 +13,7 @@ from datetime import datetime
 from pmo_tui.screens.triage_service import local_time
 from textual.content import Content
 
-from pmo_tui.store import AuditEntry, HistoryEntry, Note
-from pmo_tui.store.values import show
+from pmo_tui.store import AuditEntry, HistoryEntry, Note, show_value
 from pmo_tui.text import clean, one_line
 
 INDENT = "    "
@@ -24,7 +23,8 @@ FIELD_WORDS = {"status": "status", "owner": "owner", "priority": "priority", "du
 def change_text(entry: AuditEntry) -> str:
     """``owner: — → Ann`` (``—``: no decision), in the officer's words."""
     name = FIELD_WORDS.get(entry.field, entry.field)
-    return one_line(f"{name}: {show(entry.field, entry.old)} → {show(entry.field, entry.new)}", 120)
+    old, new = show_value(entry.field, entry.old), show_value(entry.field, entry.new)
+    return one_line(f"{name}: {old} → {new}", 120)
 
 
 def note_body(body: str) -> Content:

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-import sqlalchemy as sa
 from pmo_tui.screens.history import notes_content
 from pmo_tui.screens.snapshot import Snapshot
 from pmo_tui.screens.triage_actions import TriageActions, pmo_app
@@ -26,7 +25,6 @@ from textual.widgets import Static, TabbedContent
 
 from pmo_tui.errors import describe
 from pmo_tui.store import Note, Store
-from pmo_tui.store.schema import note as note_table
 from pmo_tui.text import one_line
 
 Item = tuple[str, str]  # (kind, id)
@@ -34,36 +32,7 @@ Item = tuple[str, str]  # (kind, id)
 
 def notes_about(store: Store, items: Mapping[Item, str]) -> list[tuple[Note, str]]:
     """Every note on ``items`` (kind, id) with its label, newest first (a few queries)."""
-    by_kind: dict[str, list[str]] = {}
-    for kind, item_id in items:
-        by_kind.setdefault(kind, []).append(item_id)
-    found: list[tuple[Note, str]] = []
-    with store.engine.connect() as conn:
-        for kind, ids in by_kind.items():
-            for start in range(0, len(ids), 500):
-                chunk = ids[start : start + 500]
-                query = sa.select(note_table).where(
-                    note_table.c.kind == kind, note_table.c.item_id.in_(chunk)
-                )
-                for row in conn.execute(query):
-                    found.append(
-                        (
-                            Note(
-                                row.id,
-                                row.kind,
-                                row.item_id,
-                                row.body,
-                                row.who,
-                                row.os_user,
-                                row.at,
-                                row.changeset,
-                            ),
-                            items[(row.kind, row.item_id)],
-                        )
-                    )
-        conn.rollback()
-    found.sort(key=lambda pair: (pair[0].at, pair[0].id), reverse=True)
-    return found
+    return [(note, items[(note.kind, note.item_id)]) for note in store.notes_on(items)]
 
 
 def project_items(snapshot: Snapshot, project_id: str) -> dict[Item, str]:

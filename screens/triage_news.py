@@ -1,20 +1,19 @@
 """What other officers just did, in words for a toast (pure Python, no textual).
 
 The store's watcher says *that* something changed; the reader
-(:mod:`pmo_tui.screens.triage_reader`) returns the audit and note rows added
-since it last looked, and :func:`describe` writes one short line per change
-set: ``ana changed I-00042: owner → Jan`` or ``bob added a note to project
-P-007``. Everything is plain text (``one_line``): a hostile owner name is never
-markup and never an escape sequence.
+(:mod:`pmo_tui.screens.triage_reader`) returns the store's events
+(``Store.events_since``: audit and note rows) added since it last looked, and
+:func:`describe` writes one short line per change set: ``ana changed I-00042:
+owner → Jan`` or ``bob added a note to project P-007``. Everything is plain
+text (``one_line``): a hostile owner name is never markup and never an escape
+sequence.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from pmo_tui.screens.triage_reader import Event
-
-from pmo_tui.store.values import decode, show
+from pmo_tui.store import Event, TriageValue, show_value
 from pmo_tui.text import one_line
 
 FIELD_WORDS = {"status": "status", "owner": "owner", "priority": "priority", "due_date": "due"}
@@ -26,12 +25,8 @@ def _item(kind: str, item_id: str) -> str:
     return ident if kind == "issue" else f"{kind} {ident}"
 
 
-def _change_text(field: str, new: str | None) -> str:
-    try:
-        value = show(field, decode(field, new))
-    except (TypeError, ValueError):
-        value = str(new)
-    return f"{FIELD_WORDS.get(field, field)} → {one_line(value, 30)}"
+def _change_text(field: str, new: TriageValue) -> str:
+    return f"{FIELD_WORDS.get(field, field)} → {one_line(show_value(field, new), 30)}"
 
 
 def describe(events: Iterable[Event]) -> list[str]:

@@ -2,50 +2,34 @@
 
 The first read takes everything (``Store.triage_frame()``: ≈ 0.1 s for 10,000
 decided issues). After that, every refresh reads only the audit and note rows
-added since the last one (by id, so no clock can hide a change), fetches just
-the decisions of the issues they name, and patches the previous frame: a
-colleague's save costs a few milliseconds however large the store is. The same
-rows say what happened for the toast (:mod:`pmo_tui.screens.triage_news`) and
-which issues another officer touched today.
+added since the last one (``Store.events_since``: by id, so no clock can hide a
+change), fetches just the decisions of the issues they name
+(``Store.triage_frame(ids)``), and patches the previous frame: a colleague's
+save costs a few milliseconds however large the store is. The same events say
+what happened for the toast (:mod:`pmo_tui.screens.triage_news`) and which
+issues another officer touched today.
 
-Rows are read again from a window below the highest id seen, so a transaction
+Events are read again from a window below the highest id seen, so a transaction
 that committed out of id order (PostgreSQL sequences) is still seen, once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 from types import MappingProxyType
 
 import pandas as pd
-import sqlalchemy as sa
 from pmo_tui.screens.triage_state import OPEN, Decision, TriageView, decisions_of
 
-from pmo_tui.store import Store
-from pmo_tui.store.schema import audit, note, triage
-from pmo_tui.store.store import _triage_frame, local_midnight
+from pmo_tui.store import Event, Store, local_midnight
+
+__all__ = ["FULL_AFTER", "WINDOW", "Event", "TriageReader"]
 
 #: ids this far below the highest seen are read again (commits out of id order)
 WINDOW = 500
 #: with more changed issues than this, one full read is cheaper than patching
 FULL_AFTER = 2000
-_CHUNK = 500
-
-
-@dataclass(frozen=True, slots=True)
-class Event:
-    """One audit row (``field`` set) or one note (``field`` None), without note text."""
-
-    changeset: str
-    who: str
-    os_user: str
-    kind: str
-    item_id: str
-    at: datetime
-    field: str | None = None
-    new: str | None = None
 
 
 class _Cursor:
@@ -85,50 +69,16 @@ class TriageReader:
     # -- the rows added since the last read ------------------------------------------------
     def prime(self, store: Store) -> None:
         """Start from what is in the store now: nothing before this is an event."""
-        with store.engine.connect() as conn:
-            top_audit = conn.execute(sa.select(sa.func.max(audit.c.id))).scalar() or 0
-            top_note = conn.execute(sa.select(sa.func.max(note.c.id))).scalar() or 0
-            conn.rollback()
-        self._audit.top, self._notes.top = int(top_audit), int(top_note)
+        self._audit.top, self._notes.top = store.last_event_ids()
         self._primed = True
         self.events(store)  # the window below the top counts as seen
 
     def events(self, store: Store) -> list[Event]:
         """Audit and note rows added since the last call (each returned once)."""
-        base = (audit.c.id, audit.c.changeset, audit.c.who, audit.c.os_user, audit.c.kind)
-        with store.engine.connect() as conn:
-            changes = conn.execute(
-                sa.select(*base, audit.c.item_id, audit.c.at, audit.c.field, audit.c.new_value)
-                .where(audit.c.id > self._audit.floor)
-                .order_by(audit.c.id)
-            ).all()
-            notes = conn.execute(
-                sa.select(
-                    note.c.id,
-                    note.c.changeset,
-                    note.c.who,
-                    note.c.os_user,
-                    note.c.kind,
-                    note.c.item_id,
-                    note.c.at,
-                )
-                .where(note.c.id > self._notes.floor)
-                .order_by(note.c.id)
-            ).all()
-            conn.rollback()
-        fresh_changes = self._audit.fresh(r.id for r in changes)
-        fresh_notes = self._notes.fresh(r.id for r in notes)
-        out = [
-            Event(r.changeset, r.who, r.os_user, r.kind, r.item_id, r.at, r.field, r.new_value)
-            for r in changes
-            if r.id in fresh_changes
-        ]
-        out += [
-            Event(r.changeset, r.who, r.os_user, r.kind, r.item_id, r.at)
-            for r in notes
-            if r.id in fresh_notes
-        ]
-        return out
+        found = store.events_since(self._audit.floor, self._notes.floor)
+        fresh_changes = self._audit.fresh(e.id for e in found if not e.is_note)
+        fresh_notes = self._notes.fresh(e.id for e in found if e.is_note)
+        return [e for e in found if (e.id in fresh_notes if e.is_note else e.id in fresh_changes)]
 
     # -- the view ------------------------------------------------------------------------------
     def read(
@@ -182,30 +132,10 @@ class TriageReader:
 
     def _patch(self, store: Store, ids: list[str]) -> None:
         """Replace the decisions of ``ids`` in the frame with what the store holds now."""
-        rows: list[object] = []
-        notes: list[object] = []
-        with store.engine.connect() as conn:
-            for start in range(0, len(ids), _CHUNK):
-                chunk = ids[start : start + _CHUNK]
-                rows += conn.execute(
-                    sa.select(
-                        triage.c.issue_id,
-                        triage.c.status,
-                        triage.c.owner,
-                        triage.c.priority,
-                        triage.c.due_date,
-                        triage.c.version,
-                        triage.c.updated_by,
-                        triage.c.updated_at,
-                    ).where(triage.c.issue_id.in_(chunk))
-                ).all()
-                notes += conn.execute(
-                    sa.select(note.c.item_id, sa.func.count(), sa.func.max(note.c.at))
-                    .where(note.c.kind == "issue", note.c.item_id.in_(chunk))
-                    .group_by(note.c.item_id)
-                ).all()
-            conn.rollback()
-        part = _triage_frame(rows, notes, None)
+        part = store.triage_frame(ids)
+        # every id here has an audit row or a note, so it has a row in a full read too;
+        # keep the frame exactly what a full read gives (nothing for untouched ids)
+        part = part[(part["version"] > 0) | (part["notes"] > 0)]
         assert self.frame is not None
         kept = self.frame.drop(index=[i for i in ids if i in self.frame.index])
         self.frame = pd.concat([kept, part]) if len(part) else kept

@@ -20,6 +20,7 @@ from pmo_tui.store.records import (
     BulkSaved,
     Conflict,
     Edit,
+    Event,
     HistoryEntry,
     Note,
     Officer,
@@ -27,8 +28,15 @@ from pmo_tui.store.records import (
     Saved,
     Triage,
 )
-from pmo_tui.store.store import Store, open_store
-from pmo_tui.store.values import FIELDS, PRIORITY_LABELS, STATUSES, normalize_changes
+from pmo_tui.store.store import Store, local_midnight, open_store
+from pmo_tui.store.values import (
+    FIELDS,
+    PRIORITY_LABELS,
+    STATUSES,
+    TriageValue,
+    normalize_changes,
+)
+from pmo_tui.store.values import show as show_value
 
 __all__ = [
     "FIELDS",
@@ -39,6 +47,7 @@ __all__ = [
     "BulkSaved",
     "Conflict",
     "Edit",
+    "Event",
     "HistoryEntry",
     "InvalidValue",
     "NetworkFilesystem",
@@ -52,7 +61,10 @@ __all__ = [
     "StoreBusy",
     "StoreError",
     "Triage",
+    "TriageValue",
+    "local_midnight",
     "merge_triage",
     "normalize_changes",
     "open_store",
+    "show_value",
 ]

@@ -90,6 +90,30 @@ class Note:
 
 
 @dataclass(frozen=True, slots=True)
+class Event:
+    """One row added to the store: a changed field (``field`` set) or a note (``field``
+    None, and no text: :meth:`~pmo_tui.store.Store.events_since` never reads note bodies).
+
+    ``id`` is the audit row's id for a change and the note's id for a note (two
+    separate sequences). ``new`` is the field's new value (``None``: no decision).
+    """
+
+    id: int
+    changeset: str
+    who: str
+    os_user: str
+    kind: str
+    item_id: str
+    at: datetime  # aware, UTC
+    field: str | None = None
+    new: TriageValue = None
+
+    @property
+    def is_note(self) -> bool:
+        return self.field is None
+
+
+@dataclass(frozen=True, slots=True)
 class HistoryEntry:
     """One line of an item's history: a field change or a note (newest first)."""
 

@@ -24,8 +24,9 @@ from sqlalchemy.engine import Connection, Engine
 from pmo_tui.errors import redact
 from pmo_tui.sources.base import Change, WatchState
 from pmo_tui.store import engine as engines
-from pmo_tui.store import migrate, mta, watching
+from pmo_tui.store import events, migrate, mta, watching
 from pmo_tui.store.errors import ReadOnlyStore, SchemaMismatch, StoreBusy, StoreError
+from pmo_tui.store.events import note_of
 from pmo_tui.store.location import Location, resolve
 from pmo_tui.store.records import (
     AuditEntry,
@@ -33,6 +34,7 @@ from pmo_tui.store.records import (
     BulkSaved,
     Conflict,
     Edit,
+    Event,
     HistoryEntry,
     Note,
     Officer,
@@ -55,6 +57,8 @@ from pmo_tui.store.values import (
 
 T = TypeVar("T")
 _CHUNK = 500
+#: ``triage_frame(ids)`` with more ids than this reads the whole table (one query)
+_WHOLE_TABLE_AFTER = 2000
 TRIAGE_COLUMNS = (
     "status",
     "owner",
@@ -115,19 +119,6 @@ def _audit_of(row: Any) -> AuditEntry:
         who=row.who,
         os_user=row.os_user,
         at=row.at,
-    )
-
-
-def _note_of(row: Any) -> Note:
-    return Note(
-        id=row.id,
-        kind=row.kind,
-        item_id=row.item_id,
-        body=row.body,
-        who=row.who,
-        os_user=row.os_user,
-        at=row.at,
-        changeset=row.changeset,
     )
 
 
@@ -288,31 +279,48 @@ class Store:
         Columns: status, owner (str), priority (Int64 1–4), due_date
         (datetime64[s]), version (int64, 0 = never triaged), updated_by (str),
         updated_at (UTC), notes (int64 count) and last_note_at (UTC). With
-        ``issue_ids``, exactly those rows in that order (untriaged ones empty).
+        ``issue_ids``, exactly those rows in that order (untriaged ones empty);
+        a few ids are looked up by id, so re-reading the issues a colleague just
+        changed costs milliseconds however large the store is.
         """
+        ids = None if issue_ids is None else [str(i) for i in issue_ids]
+        wanted = None
+        if ids is not None and len(ids) <= _WHOLE_TABLE_AFTER:
+            # an id with NUL cannot be in the store (saves refuse it), nor sent to PostgreSQL
+            wanted = sorted({i for i in ids if "\x00" not in i})
+        columns = (
+            triage.c.issue_id,
+            triage.c.status,
+            triage.c.owner,
+            triage.c.priority,
+            triage.c.due_date,
+            triage.c.version,
+            triage.c.updated_by,
+            triage.c.updated_at,
+        )
+        counts = (note.c.item_id, sa.func.count(), sa.func.max(note.c.at))
 
-        def work(conn: Connection) -> tuple[Sequence[Any], Sequence[Any]]:
-            rows = conn.execute(
-                sa.select(
-                    triage.c.issue_id,
-                    triage.c.status,
-                    triage.c.owner,
-                    triage.c.priority,
-                    triage.c.due_date,
-                    triage.c.version,
-                    triage.c.updated_by,
-                    triage.c.updated_at,
+        def work(conn: Connection) -> tuple[list[Any], list[Any]]:
+            if wanted is None:
+                rows = list(conn.execute(sa.select(*columns)).all())
+                notes = list(
+                    conn.execute(
+                        sa.select(*counts).where(note.c.kind == "issue").group_by(note.c.item_id)
+                    ).all()
                 )
-            ).all()
-            notes = conn.execute(
-                sa.select(note.c.item_id, sa.func.count(), sa.func.max(note.c.at))
-                .where(note.c.kind == "issue")
-                .group_by(note.c.item_id)
-            ).all()
+                return rows, notes
+            rows, notes = [], []
+            for chunk in _chunks(wanted):
+                rows += conn.execute(sa.select(*columns).where(triage.c.issue_id.in_(chunk))).all()
+                notes += conn.execute(
+                    sa.select(*counts)
+                    .where(note.c.kind == "issue", note.c.item_id.in_(chunk))
+                    .group_by(note.c.item_id)
+                ).all()
             return rows, notes
 
         rows, notes = self._read(work)
-        return _triage_frame(rows, notes, None if issue_ids is None else list(issue_ids))
+        return _triage_frame(rows, notes, ids)
 
     # -- triage: writing -----------------------------------------------------------
 
@@ -471,7 +479,7 @@ class Store:
         ):
             changed.setdefault(row.item_id, []).append(row.field)
         notes = {
-            r.item_id: _note_of(r)
+            r.item_id: note_of(r)
             for r in conn.execute(sa.select(note).where(note.c.changeset == changeset))
         }
         if not changed and not notes:
@@ -525,7 +533,7 @@ class Store:
 
         def recover(conn: Connection, changeset: str) -> Note | None:
             row = conn.execute(sa.select(note).where(note.c.changeset == changeset)).first()
-            return None if row is None else _note_of(row)
+            return None if row is None else note_of(row)
 
         return self._write(
             lambda conn, stamp: self._insert_note(conn, stamp, kind, item_id, body),
@@ -541,7 +549,39 @@ class Store:
             .where(note.c.kind == kind, note.c.item_id == item_id)
             .order_by(note.c.id.desc())
         )
-        return self._read(lambda conn: tuple(_note_of(r) for r in conn.execute(query)))
+        return self._read(lambda conn: tuple(note_of(r) for r in conn.execute(query)))
+
+    def notes_on(self, items: Iterable[tuple[str, str]]) -> tuple[Note, ...]:
+        """Every note on several items, given as ``(kind, id)`` pairs, newest first.
+
+        For a view that gathers the notes of a project, its milestones and its
+        issues: one snapshot, a query per kind and 500 ids. Items without notes,
+        or missing from the store, simply contribute nothing.
+        """
+        by_kind = events.group_items(items)
+        if not by_kind:
+            return ()
+        return self._read(lambda conn: events.notes_on(conn, by_kind))
+
+    # -- what was added, by id (for incremental readers) -------------------------------
+
+    def last_event_ids(self) -> tuple[int, int]:
+        """The highest audit id and note id now (0 when none): where a reader that
+        only wants what comes next starts from (see :meth:`events_since`)."""
+        return self._read(events.last_ids)
+
+    def events_since(self, audit_id: int = 0, note_id: int = 0) -> tuple[Event, ...]:
+        """Field changes with an audit id above ``audit_id``, then notes with an id
+        above ``note_id``, each oldest first, read in one snapshot.
+
+        Ids are monotonic, so no clock can hide a change. On PostgreSQL a
+        transaction that took its ids earlier may commit later: a reader should
+        ask again from a little below the highest id it has seen and skip the ids
+        it already has. Our own changes are included (unlike :meth:`watch`).
+        Note text is not read (``Event.field`` is None for a note).
+        """
+        after_audit, after_note = int(audit_id), int(note_id)
+        return self._read(lambda conn: events.since(conn, after_audit, after_note))
 
     # -- history and activity --------------------------------------------------------
 
@@ -556,7 +596,7 @@ class Store:
             notes = conn.execute(
                 sa.select(note).where(note.c.kind == kind, note.c.item_id == item_id)
             )
-            return [_audit_of(r) for r in changes], [_note_of(r) for r in notes]
+            return [_audit_of(r) for r in changes], [note_of(r) for r in notes]
 
         changes, notes = self._read(work)
         entries = [HistoryEntry(c.at, c.who, c.changeset, change=c) for c in changes]
