@@ -30,6 +30,7 @@ from pmo_tui.sources.db_import import import_source
 from pmo_tui.sources.db_read import Raw, ReadError, make_reader
 from pmo_tui.sources.db_rows import conform_rows, to_grain
 from pmo_tui.sources.db_schema import LINE_TABLES, describe, parse_url
+from pmo_tui.sqlite_uri import sqlite_uri
 
 __all__ = ["DatabaseSource", "import_source", "init_schema", "redact"]
 
@@ -196,7 +197,7 @@ class DatabaseSource:
             raise SourceUnavailable(
                 f"{path}: no such database file; create it with: pmo-tui db init {self.description}"
             )
-        uri = f"file:{path}?mode=ro"
+        uri = sqlite_uri(path, "ro")
         return sa.create_engine("sqlite://", creator=lambda: sqlite3.connect(uri, uri=True))
 
     def _read(self, tables: Iterable[str]) -> Raw:

@@ -29,6 +29,7 @@ import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -38,6 +39,7 @@ import sqlalchemy as sa
 
 from pmo_tui.model import SCHEMAS, column_names
 from pmo_tui.sources.db_schema import COUNTERS, LINE_TABLES
+from pmo_tui.sqlite_uri import sqlite_uri
 
 #: PostgreSQL: abandon a read that takes longer than this (ms)
 STATEMENT_TIMEOUT_MS = 60_000
@@ -140,14 +142,18 @@ _COUNTER_SQL = f"SELECT table_name, version FROM {COUNTERS}"
 
 
 class SqliteReader:
-    """Reads an SQLite file read-only; a new connection per read (the file may be replaced)."""
+    """Reads an SQLite file read-only; a new connection per read (the file may be replaced).
+
+    Opened with a ``mode=ro`` URI (sqlite3 and ADBC alike): a missing file is an
+    error, never created.
+    """
 
     dialect = "sqlite"
 
     def __init__(self, path: str, *, use_adbc: bool | None = None) -> None:
         self.path = path
         self.use_adbc = adbc_available("sqlite") if use_adbc is None else use_adbc
-        self.uri = f"file:{path}?mode=ro"
+        self.uri = sqlite_uri(path, "ro")
 
     def read(self, tables: Sequence[str], aggregate: Mapping[str, bool] | None = None) -> Raw:
         try:
@@ -155,11 +161,15 @@ class SqliteReader:
                 return self._read_adbc(tables)
             return self._read_sqlite3(tables)
         except (sqlite3.Error, OSError) as exc:
-            raise ReadError(_first_line(exc)) from exc
+            raise ReadError(self._gone() or _first_line(exc)) from exc
         except Exception as exc:
             if type(exc).__module__.startswith("adbc_driver"):
-                raise ReadError(_first_line(exc)) from exc
+                raise ReadError(self._gone() or _first_line(exc)) from exc
             raise
+
+    def _gone(self) -> str | None:
+        """The reason when the file is missing (the drivers say "unable to open" or worse)."""
+        return None if Path(self.path).exists() else f"{self.path} does not exist"
 
     def _connect3(self) -> sqlite3.Connection:
         conn = sqlite3.connect(

@@ -1,6 +1,7 @@
 """Watch an SQLite source (``PRAGMA data_version``) or any source by polling its counters.
 
-SQLite: one dedicated read-only connection asks ``PRAGMA data_version`` every
+SQLite: one dedicated read-only connection (a ``mode=ro`` URI: it never
+creates the file) asks ``PRAGMA data_version`` every
 ``interval`` (50 ms; a few microseconds each). The value changes when another
 connection commits, to any table (the triage store may share the file); then
 the per-table counters that the schema's triggers maintain
@@ -27,6 +28,7 @@ from pmo_tui.sources.backoff import Backoff
 from pmo_tui.sources.base import Change, Health, WatchState
 from pmo_tui.sources.db_read import ReadError
 from pmo_tui.sources.db_schema import COUNTERS
+from pmo_tui.sqlite_uri import sqlite_uri
 
 FAILED_AFTER = 3
 
@@ -48,7 +50,7 @@ def _open(path: Path) -> sqlite3.Connection:
     if not path.is_file():
         raise _Gone(f"{path} does not exist")
     conn = sqlite3.connect(
-        f"file:{path}?mode=ro", uri=True, isolation_level=None, check_same_thread=False, timeout=5.0
+        sqlite_uri(path, "ro"), uri=True, isolation_level=None, check_same_thread=False, timeout=5.0
     )
     conn.execute("PRAGMA busy_timeout = 5000")
     return conn
