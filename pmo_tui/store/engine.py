@@ -7,7 +7,13 @@ SQLite
     lock is taken up front and ``busy_timeout`` applies (a deferred transaction
     that reads then writes fails with SQLITE_BUSY_SNAPSHOT instead of waiting),
     and plain ``BEGIN`` for reads. WAL mode lets readers run beside a writer;
-    ``synchronous=FULL`` makes every commit durable.
+    ``synchronous=FULL`` makes every commit durable. Connections open the file
+    with a ``mode=rw`` (``mode=ro`` read-only) URI, so they never create it: a
+    store file that was moved away or deleted fails to open instead of coming
+    back empty. Only :func:`create_sqlite_file` creates one, for a brand-new
+    store. A pooled connection is handed out only while the path still names
+    the file it opened (device and inode), so nothing is read from or saved
+    into a file that was moved, deleted or replaced by a copy.
 
 PostgreSQL
     psycopg 3, READ COMMITTED. Writes lock the rows they check (``SELECT ... FOR
@@ -23,13 +29,16 @@ import os
 import pwd
 import sqlite3
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.pool import StaticPool
 
+from pmo_tui.sqlite_uri import sqlite_uri
 from pmo_tui.store.errors import StoreError
 
 #: execution option that makes a connection's transactions write transactions
@@ -54,23 +63,42 @@ def os_user() -> str:
         return f"uid {uid}"
 
 
-def create(url: sa.URL, *, read_only: bool) -> Engine:
+def create(url: sa.URL, *, read_only: bool, create_file: bool = True) -> Engine:
+    """An engine for the store at ``url``.
+
+    SQLite: a missing file is created now when ``create_file`` (a store file of
+    its own) and the store is writable; never later, and never when the store
+    lives in a source database (``create_file=False``): then it must exist.
+    """
     backend = url.get_backend_name()
     if backend == "sqlite":
-        return _sqlite(url, read_only)
+        return _sqlite(url, read_only, create_file)
     if backend == "postgresql":
         return _postgres(url, read_only)
     raise StoreError(f"the store runs on SQLite or PostgreSQL, not {backend}")
 
 
-def _sqlite(url: sa.URL, read_only: bool) -> Engine:
+def _sqlite(url: sa.URL, read_only: bool, create_file: bool) -> Engine:
     memory = not url.database or url.database == ":memory:"
-    kwargs: dict[str, Any] = {
-        "connect_args": {"timeout": BUSY_TIMEOUT_S, "check_same_thread": False}
-    }
-    if memory:
-        kwargs["poolclass"] = StaticPool
-    engine = sa.create_engine(url, **kwargs)
+    if memory or url.database is None:
+        engine = sa.create_engine(
+            url,
+            poolclass=StaticPool,
+            connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False},
+        )
+    else:
+        path = Path(url.database)
+        if create_file and not read_only and not path.exists():
+            create_sqlite_file(path)
+        uri = sqlite_uri(path, "ro" if read_only else "rw")
+        # the file URL still picks the pool (QueuePool); the creator opens without creating
+        engine = sa.create_engine(
+            url,
+            creator=lambda: sqlite3.connect(
+                uri, uri=True, timeout=BUSY_TIMEOUT_S, check_same_thread=False
+            ),
+        )
+        _hand_out_only_the_same_file(engine, path)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:
@@ -92,6 +120,38 @@ def _sqlite(url: sa.URL, read_only: bool) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
     return engine
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+def _hand_out_only_the_same_file(engine: Engine, path: Path) -> None:
+    """A pooled connection whose file is no longer at ``path`` is dropped, not used."""
+
+    @event.listens_for(engine, "connect")
+    def _remember(_dbapi_conn: sqlite3.Connection, record: Any) -> None:
+        record.info["pmo_file"] = _identity(path)
+
+    @event.listens_for(engine, "checkout")
+    def _check(_dbapi_conn: sqlite3.Connection, record: Any, _proxy: object) -> None:
+        now = _identity(path)
+        if now is None or now != record.info.get("pmo_file"):
+            # the pool discards this connection and opens the path afresh (mode=rw:
+            # that fails when the file is gone, and reaches the new file when replaced)
+            raise DisconnectionError(f"{path} was moved, deleted or replaced")
+
+
+def create_sqlite_file(path: Path) -> None:
+    """Create a brand-new, empty SQLite store file (the only open that may create one)."""
+    try:
+        sqlite3.connect(sqlite_uri(path, "rwc"), uri=True).close()
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot create the triage store {path}: {exc}") from None
 
 
 def _postgres(url: sa.URL, read_only: bool) -> Engine:

@@ -4,7 +4,9 @@ Precedence (PRODUCT.md §5):
 
 1. ``--store URL`` wins.
 2. Database mode (SOURCE is an SQLAlchemy URL): the store's ``store_*`` tables
-   live in the source database. The source tables are never written.
+   live in the source database. The source tables are never written. An SQLite
+   source file must already exist (:attr:`Location.existing`): the store never
+   creates it, so a typo or a file moved away is an error, not an empty file.
 3. A data folder: ``<folder>/.pmo-tui/store.sqlite``.
 4. The bundled demo (inside the installed package) or a folder this user cannot
    write: a per-user file under ``platformdirs.user_data_dir("pmo-tui")``, and
@@ -21,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -83,6 +85,8 @@ class Location:
     notice: str | None = None  # something the officer should know (shown once)
     #: True when the store has no file yet and was opened read-only: an empty store
     missing: bool = False
+    #: True when the SQLite file must exist and is never created (the source database)
+    existing: bool = False
 
 
 _OCTAL = re.compile(r"\\([0-7]{3})")
@@ -219,7 +223,7 @@ def resolve(url: str | None, *, source: str | None, read_only: bool) -> Location
     if url is not None:
         return _from_url(url, read_only)
     if source is not None and _is_url(source):
-        return _from_url(source, read_only)
+        return _from_url(source, read_only, in_source=True)
     folder = None if source is None else Path(source).expanduser()
     if folder is None or _bundled(folder):
         path = user_store_file(None)
@@ -240,7 +244,7 @@ def resolve(url: str | None, *, source: str | None, read_only: bool) -> Location
     return _file_location(fallback, read_only, notice)
 
 
-def _from_url(text: str, read_only: bool) -> Location:
+def _from_url(text: str, read_only: bool, *, in_source: bool = False) -> Location:
     try:
         url = sa.make_url(text)
     except sa.exc.ArgumentError as exc:
@@ -251,7 +255,15 @@ def _from_url(text: str, read_only: bool) -> Location:
             return Location(url)
         if url.database.startswith("file:"):
             raise StoreError("SQLite URI filenames are not supported for the store; give a path")
-        return _file_location(Path(url.database).expanduser(), read_only, None)
+        path = Path(url.database).expanduser()
+        if not in_source:
+            return _file_location(path, read_only, None)
+        if not path.is_file():
+            raise StoreError(
+                f"the source database {path.absolute()} does not exist, so the triage store "
+                "cannot live in it; check the path, or create it with: pmo-tui db init URL"
+            )
+        return replace(_file_location(path, read_only, None), existing=True)
     if backend == "postgresql":
         if url.drivername == "postgresql":
             url = url.set(drivername="postgresql+psycopg")

@@ -148,6 +148,8 @@ class Store:
         user = engines.os_user()
         self.officer = Officer(engines.session_user(engine) or user, user)
         self._own = watching.OwnChanges()
+        #: the SQLite file the engine works on (None for PostgreSQL and memory)
+        self._file = location.path if engine.url.database not in (None, "", ":memory:") else None
 
     # -- identity --------------------------------------------------------------
 
@@ -181,7 +183,18 @@ class Store:
                 "the store is open read-only (--read-only or --kiosk): nothing can be saved"
             )
 
+    def _require_file(self, doing: str) -> None:
+        """Refuse to go on when the store's SQLite file was moved away or deleted."""
+        if self._file is None or self._file.exists():
+            return
+        tail = "" if doing == "read" else "; nothing was saved"
+        raise StoreError(
+            f"the triage store's database {self._file} no longer exists "
+            f"(moved or deleted while pmo-tui runs){tail}"
+        )
+
     def _fail(self, exc: sa.exc.DBAPIError, doing: str) -> NoReturn:
+        self._require_file(doing)
         detail = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
         raise StoreError(
             redact(f"the store ({self.description}) could not {doing}: {detail}")
@@ -242,7 +255,10 @@ class Store:
                         if done is not None:
                             return done
                     with conn.begin():
-                        return work(conn, _Stamp(changeset, engines.now(conn), self.officer))
+                        done = work(conn, _Stamp(changeset, engines.now(conn), self.officer))
+                        # a file deleted during the transaction: roll back, say so
+                        self._require_file(doing)
+                        return done
             except sa.exc.DBAPIError as exc:
                 kind = classify(exc)
                 if kind is None:
@@ -934,12 +950,12 @@ def open_store(
     location = resolve(url, source=source, read_only=read_only)
     if location.missing:
         return _empty(location, f"no triage yet: {location.path} does not exist (read-only)")
-    if location.path is not None and not read_only:
+    if location.path is not None and not read_only and not location.existing:
         try:
             location.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise StoreError(f"cannot create {location.path.parent}: {exc.strerror}") from None
-    engine = engines.create(location.url, read_only=read_only)
+    engine = engines.create(location.url, read_only=read_only, create_file=not location.existing)
     try:
         if read_only:
             rev = migrate.status(engine)

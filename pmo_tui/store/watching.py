@@ -1,10 +1,14 @@
 """``Store.watch``: yield when another process committed to the store.
 
 SQLite
-    ``PRAGMA data_version`` on one dedicated connection, polled every
+    ``PRAGMA data_version`` on one dedicated read-only connection, polled every
     ``interval`` seconds (default 50 ms; a poll costs microseconds). When it moves,
     the new audit and note rows (ids are monotonic in commit order, because SQLite
-    writers are serialised) and freshly recorded forecasts tell what changed.
+    writers are serialised) and freshly recorded forecasts tell what changed. The
+    connection is opened with a ``mode=ro`` URI, so it never creates the file, and
+    the file is stat'ed once a second: moved away, deleted or replaced by a copy,
+    the watcher says RECONNECTING (then FAILED) naming the file, re-opens with
+    backoff and, once the file is back, yields LIVE and a full resync.
 
 PostgreSQL
     LISTEN on channel ``pmo_store``; triggers installed by the migrations NOTIFY
@@ -27,6 +31,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -36,6 +41,7 @@ from sqlalchemy.engine import Engine
 
 from pmo_tui.errors import redact
 from pmo_tui.sources.base import Change, Health, WatchState
+from pmo_tui.sqlite_uri import sqlite_uri
 from pmo_tui.store.engine import BUSY_TIMEOUT_S, PG_KEEPALIVES
 from pmo_tui.store.retry import backoff
 
@@ -137,12 +143,32 @@ class _SQLiteCursor:
         return _change(tables, causes) if tables else None
 
 
-def _open_sqlite(path: Path) -> sqlite3.Connection:
+class _Gone(Exception):
+    """The store's file is no longer the one the watcher opened."""
+
+
+def _identity(path: Path) -> tuple[int, int]:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise _Gone(f"{path} no longer exists (moved or deleted?)") from None
+    except OSError as exc:
+        raise _Gone(f"cannot reach {path}: {exc.strerror}") from None
+    return st.st_dev, st.st_ino
+
+
+def _open_sqlite(path: Path) -> tuple[sqlite3.Connection, tuple[int, int]]:
+    """A read-only connection that never creates the file, and the file's identity."""
+    ident = _identity(path)
     conn = sqlite3.connect(
-        str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+        sqlite_uri(path, "ro"),
+        uri=True,
+        timeout=BUSY_TIMEOUT_S,
+        isolation_level=None,
+        check_same_thread=False,
     )
     conn.execute("PRAGMA query_only = ON")
-    return conn
+    return conn, ident
 
 
 def _data_version(conn: sqlite3.Connection) -> int:
@@ -152,19 +178,26 @@ def _data_version(conn: sqlite3.Connection) -> int:
 
 
 def watch_sqlite(
-    path: Path, own: OwnChanges, stop: threading.Event, interval: float = 0.05
+    path: Path,
+    own: OwnChanges,
+    stop: threading.Event,
+    interval: float = 0.05,
+    identity_every: float = 1.0,
 ) -> Iterator[Change | WatchState]:
     conn: sqlite3.Connection | None = None
     failures = 0
     version = 0
+    ident = (0, 0)
+    next_identity = 0.0
     cursor: _SQLiteCursor | None = None
     try:
         while not stop.is_set():
             try:
                 if conn is None:
-                    conn = _open_sqlite(path)
+                    conn, ident = _open_sqlite(path)
                     version = _data_version(conn)
                     cursor = _SQLiteCursor(conn)
+                    next_identity = time.monotonic() + identity_every
                     if failures:
                         failures = 0
                         yield WatchState(Health.LIVE, f"watching {path} again")
@@ -173,19 +206,24 @@ def watch_sqlite(
                         yield WatchState(Health.LIVE, f"watching {path}")
                 if stop.wait(interval):
                     break
+                if time.monotonic() >= next_identity:
+                    next_identity = time.monotonic() + identity_every
+                    if _identity(path) != ident:
+                        raise _Gone(f"{path} was replaced by another file")
                 current = _data_version(conn)
                 if current != version and cursor is not None:
                     version = current
                     change = cursor.advance(conn, own)
                     if change is not None:
                         yield change
-            except sqlite3.Error as exc:
+            except (sqlite3.Error, _Gone) as exc:
                 failures += 1
                 if conn is not None:
                     conn.close()
                     conn = None
                 health = Health.FAILED if failures >= FAILED_AFTER else Health.RECONNECTING
-                yield WatchState(health, f"store watcher: {exc}; retrying")
+                text = str(exc) if isinstance(exc, _Gone) else f"cannot watch {path}: {exc}"
+                yield WatchState(health, f"store watcher: {text}; retrying")
                 stop.wait(backoff(failures, base=0.25, cap=10.0) + 0.1)
     finally:
         if conn is not None:
