@@ -94,12 +94,11 @@ class Targets:
 
 
 def pick_targets(folder: Path) -> Targets:
+    from pmo_tui.metrics import MetricsEngine
     from pmo_tui.screens import views
     from pmo_tui.screens.snapshot import Snapshot
-    from pmo_tui.widgets.fmt import Formatter
-
-    from pmo_tui.metrics import MetricsEngine
     from pmo_tui.sources.folder import FolderSource
+    from pmo_tui.widgets.fmt import Formatter
 
     source = FolderSource(folder)
     portfolio = source.load()

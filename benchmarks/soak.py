@@ -107,12 +107,11 @@ def live_counts() -> dict[str, int]:
 
 
 async def soak(folder_a: Path, folder_b: Path, cycles: int, size: tuple[int, int], trace: bool):
-    from pmo_tui.screens.kiosk import KioskScreen
-    from pmo_tui.screens.snapshot import Snapshot
-
     from pmo_tui.app import PmoApp
     from pmo_tui.metrics import compute
     from pmo_tui.options import Options
+    from pmo_tui.screens.kiosk import KioskScreen
+    from pmo_tui.screens.snapshot import Snapshot
     from pmo_tui.sources.folder import FolderSource
 
     source_a, source_b = FolderSource(folder_a), FolderSource(folder_b)

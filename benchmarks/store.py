@@ -289,15 +289,15 @@ async def _until(check: Callable[[], bool], timeout: float = 30.0) -> float:
 
 
 async def _ui(url: str, saves: int, changes: int) -> dict[str, list[float]]:
-    from pmo_tui.screens.edit import EditScreen
-    from pmo_tui.screens.triage import TriageScreen
-    from pmo_tui.screens.triage_state import OPEN, view_for
-    from pmo_tui.widgets.markgrid import MarkGrid
     from textual import events
 
     from pmo_tui.app import PmoApp
     from pmo_tui.options import Options
+    from pmo_tui.screens.edit import EditScreen
+    from pmo_tui.screens.triage import TriageScreen
+    from pmo_tui.screens.triage_state import OPEN, view_for
     from pmo_tui.sources.folder import FolderSource
+    from pmo_tui.widgets.markgrid import MarkGrid
 
     folder = large_demo()
     app = PmoApp(Options(source=str(folder), store=url, as_of=AS_OF), FolderSource(folder))

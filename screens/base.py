@@ -11,13 +11,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from pmo_tui.screens.snapshot import Snapshot
-from pmo_tui.screens.sort import SortChoice, SortPicker
-from pmo_tui.widgets.filterbar import FilterBar
-from pmo_tui.widgets.grid import Grid
-from pmo_tui.widgets.keybar import KeyBar
-from pmo_tui.widgets.pane import Crumbs
-from pmo_tui.widgets.status import StatusBar, StatusInfo
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -25,7 +18,14 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
 
+from pmo_tui.screens.snapshot import Snapshot
+from pmo_tui.screens.sort import SortChoice, SortPicker
 from pmo_tui.text import one_line
+from pmo_tui.widgets.filterbar import FilterBar
+from pmo_tui.widgets.grid import Grid
+from pmo_tui.widgets.keybar import KeyBar
+from pmo_tui.widgets.pane import Crumbs
+from pmo_tui.widgets.status import StatusBar, StatusInfo
 
 if TYPE_CHECKING:
     from pmo_tui.app import PmoApp

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from pmo_tui.widgets.burn import BurnChart, BurnSeries
-from pmo_tui.widgets.keybar import KeyBar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
@@ -13,6 +11,8 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from pmo_tui.text import one_line
+from pmo_tui.widgets.burn import BurnChart, BurnSeries
+from pmo_tui.widgets.keybar import KeyBar
 
 
 class ChartScreen(Screen[None]):

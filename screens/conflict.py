@@ -16,8 +16,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import ClassVar
 
-from pmo_tui.screens.history import change_text
-from pmo_tui.screens.triage_service import local_time
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -25,6 +23,8 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from pmo_tui.screens.history import change_text
+from pmo_tui.screens.triage_service import local_time
 from pmo_tui.store import BulkConflict, Conflict, Triage
 from pmo_tui.store.values import FIELDS, TriageValue, show
 from pmo_tui.text import clean, one_line

@@ -21,6 +21,17 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import pandas as pd
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.suggester import SuggestFromList
+from textual.widgets import Input, Static
+
+from pmo_tui.errors import describe
 from pmo_tui.screens.confirm import ConfirmDiscard
 from pmo_tui.screens.conflict import BulkConflictScreen, ConflictScreen
 from pmo_tui.screens.triage_form import (
@@ -35,19 +46,6 @@ from pmo_tui.screens.triage_form import (
 )
 from pmo_tui.screens.triage_service import local_time
 from pmo_tui.screens.triage_state import Decision, view_for
-from pmo_tui.widgets.grid import Grid
-from pmo_tui.widgets.plaintext import PlainInput, PlainTextArea
-from textual import work
-from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
-from textual.content import Content
-from textual.message import Message
-from textual.screen import ModalScreen
-from textual.suggester import SuggestFromList
-from textual.widgets import Input, Static
-
-from pmo_tui.errors import describe
 from pmo_tui.store import (
     PRIORITY_LABELS,
     STATUSES,
@@ -59,6 +57,8 @@ from pmo_tui.store import (
     Store,
 )
 from pmo_tui.text import one_line
+from pmo_tui.widgets.grid import Grid
+from pmo_tui.widgets.plaintext import PlainInput, PlainTextArea
 
 if TYPE_CHECKING:
     from pmo_tui.app import PmoApp

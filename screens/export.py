@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from pmo_tui.screens.snapshot import Snapshot
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -32,6 +31,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from pmo_tui.errors import describe
+from pmo_tui.screens.snapshot import Snapshot
 from pmo_tui.text import one_line
 
 if TYPE_CHECKING:

@@ -14,14 +14,15 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import ClassVar
 
-from pmo_tui.widgets.fmt import LEGEND
-from pmo_tui.widgets.keybar import KeyBar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Static
+
+from pmo_tui.widgets.fmt import LEGEND
+from pmo_tui.widgets.keybar import KeyBar
 
 INTRO = (
     "pmo-tui shows the portfolio → programme → project. enter drills in, escape goes back "

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from pmo_tui.screens.triage_service import local_time
 from textual.content import Content
 
+from pmo_tui.screens.triage_service import local_time
 from pmo_tui.store import AuditEntry, HistoryEntry, Note, show_value
 from pmo_tui.text import clean, one_line
 

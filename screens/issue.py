@@ -13,13 +13,6 @@ from __future__ import annotations
 from typing import ClassVar
 
 import pandas as pd
-from pmo_tui.screens.base import OpenItem
-from pmo_tui.screens.history import history_content
-from pmo_tui.screens.snapshot import Snapshot
-from pmo_tui.screens.triage_actions import WRITE_BINDINGS, TriageActions, pmo_app
-from pmo_tui.screens.triage_service import local_time
-from pmo_tui.screens.triage_state import OFF, OPEN, TriageView, view_for
-from pmo_tui.widgets.fmt import Formatter, severity_label
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -30,8 +23,15 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from pmo_tui.errors import describe
+from pmo_tui.screens.base import OpenItem
+from pmo_tui.screens.history import history_content
+from pmo_tui.screens.snapshot import Snapshot
+from pmo_tui.screens.triage_actions import WRITE_BINDINGS, TriageActions, pmo_app
+from pmo_tui.screens.triage_service import local_time
+from pmo_tui.screens.triage_state import OFF, OPEN, TriageView, view_for
 from pmo_tui.store import PRIORITY_LABELS, HistoryEntry
 from pmo_tui.text import clean, one_line
+from pmo_tui.widgets.fmt import Formatter, severity_label
 
 FIELDS: tuple[tuple[str, str], ...] = (
     ("issue_id", "Id"),

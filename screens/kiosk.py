@@ -24,6 +24,11 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, ClassVar
 
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.timer import Timer
+from textual.widgets import ContentSwitcher
+
 from pmo_tui.screens import kiosk_rows
 from pmo_tui.screens.base import DataScreen
 from pmo_tui.screens.kiosk_rows import VIEWS, UnknownView, parse_cycle
@@ -33,10 +38,6 @@ from pmo_tui.widgets.alarm import WallAlarm
 from pmo_tui.widgets.pane import Crumbs
 from pmo_tui.widgets.status import StatusBar, StatusInfo, age_text
 from pmo_tui.widgets.wall import FooterState, HeaderState, WallFooter, WallHeader
-from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
-from textual.timer import Timer
-from textual.widgets import ContentSwitcher
 
 #: the clock moves once a minute, on the minute
 TICK = 60.0

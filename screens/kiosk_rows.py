@@ -13,15 +13,15 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
 from pmo_tui.screens.rows import objects
 from pmo_tui.screens.scope import _na, _value
 from pmo_tui.screens.snapshot import Snapshot
 from pmo_tui.screens.views import portfolio_record
+from pmo_tui.text import one_line
 from pmo_tui.widgets.board import BoardColumn, BoardRow
 from pmo_tui.widgets.fmt import RAG_LABELS, Formatter, is_missing, rag_tone
 from pmo_tui.widgets.wall import BigFigure, Headline
-
-from pmo_tui.text import one_line
 
 #: view name -> title on the wall (the names are what --cycle and [kiosk] cycle take)
 VIEWS: dict[str, str] = {

@@ -9,17 +9,17 @@ the snapshot.
 
 from __future__ import annotations
 
-from pmo_tui.screens import kiosk_rows
-from pmo_tui.screens.snapshot import Snapshot
-from pmo_tui.widgets.board import Board
-from pmo_tui.widgets.burn import BurnChart, BurnSeries
-from pmo_tui.widgets.wall import BigFigures, RagHeadline
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import Static
 
+from pmo_tui.screens import kiosk_rows
+from pmo_tui.screens.snapshot import Snapshot
 from pmo_tui.text import one_line
+from pmo_tui.widgets.board import Board
+from pmo_tui.widgets.burn import BurnChart, BurnSeries
+from pmo_tui.widgets.wall import BigFigures, RagHeadline
 
 
 class KioskView(Vertical):

@@ -41,23 +41,23 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pmo_tui.screens.changes import ChangeSummary, summarize
 from textual import work
 from textual.message import Message
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from pmo_tui.errors import describe
+from pmo_tui.screens.changes import ChangeSummary, summarize
 from pmo_tui.sources.base import Change, Health, WatchState
 from pmo_tui.sources.coalesce import merge
 
 if TYPE_CHECKING:
-    from pmo_tui.screens.base import DataScreen
-    from pmo_tui.screens.snapshot import Snapshot
     from textual.app import App
 
     from pmo_tui.config import Config
     from pmo_tui.options import Options
+    from pmo_tui.screens.base import DataScreen
+    from pmo_tui.screens.snapshot import Snapshot
     from pmo_tui.sources.base import Source
 
     _Base = App[int]

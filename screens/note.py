@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from pmo_tui.screens.confirm import ConfirmDiscard
-from pmo_tui.widgets.plaintext import PlainTextArea
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -23,8 +21,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from pmo_tui.errors import describe
+from pmo_tui.screens.confirm import ConfirmDiscard
 from pmo_tui.store import Note
 from pmo_tui.text import one_line
+from pmo_tui.widgets.plaintext import PlainTextArea
 
 if TYPE_CHECKING:
     from pmo_tui.app import PmoApp

@@ -13,12 +13,12 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from pmo_tui.widgets.fmt import rag_label
-from pmo_tui.widgets.themes import THEME_NAMES
 from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
 from textual.content import Content
 
 from pmo_tui.text import one_line
+from pmo_tui.widgets.fmt import rag_label
+from pmo_tui.widgets.themes import THEME_NAMES
 
 if TYPE_CHECKING:
     from pmo_tui.app import PmoApp

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from textual.binding import Binding, BindingType
+from textual.content import Content
+
 from pmo_tui.screens import views
 from pmo_tui.screens.rows import PROGRAMME_COLUMNS, programme_key
 from pmo_tui.screens.scope import ScopeScreen, _na, _value
 from pmo_tui.screens.snapshot import Snapshot
 from pmo_tui.screens.views import Record
+from pmo_tui.text import one_line
 from pmo_tui.widgets.fmt import rag_label, rag_tone
 from pmo_tui.widgets.grid import Grid, GridRow
-from textual.binding import Binding, BindingType
-from textual.content import Content
-
-from pmo_tui.text import one_line
 
 
 class PortfolioScreen(ScopeScreen):

@@ -10,16 +10,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
-from pmo_tui.screens.base import DataScreen
-from pmo_tui.screens.snapshot import Snapshot
-from pmo_tui.widgets.grid import Grid, GridColumn, GridRow
-from pmo_tui.widgets.pane import Pane
 from textual.app import ComposeResult
 from textual.content import Content
 from textual.widgets import Static
 
 from pmo_tui.problems import Problem, Severity
+from pmo_tui.screens.base import DataScreen
+from pmo_tui.screens.snapshot import Snapshot
 from pmo_tui.text import one_line
+from pmo_tui.widgets.grid import Grid, GridColumn, GridRow
+from pmo_tui.widgets.pane import Pane
 
 COLUMNS: tuple[GridColumn, ...] = (
     GridColumn("severity", "Sev", 7, priority=2, title="Severity"),

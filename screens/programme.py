@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+from textual.content import Content
+
 from pmo_tui.screens import views
 from pmo_tui.screens.rows import PROJECT_COLUMNS, RED_COLUMNS_IN_PROGRAMME
 from pmo_tui.screens.scope import ScopeScreen, project_detail
 from pmo_tui.screens.snapshot import Snapshot
 from pmo_tui.screens.views import Record
-from pmo_tui.widgets.grid import Grid, GridRow
-from textual.content import Content
-
 from pmo_tui.text import one_line
+from pmo_tui.widgets.grid import Grid, GridRow
 
 
 class ProgrammeScreen(ScopeScreen):

@@ -10,6 +10,12 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.widgets import Static, TabbedContent, TabPane
+
 from pmo_tui.screens import views
 from pmo_tui.screens.base import DataScreen, OpenItem
 from pmo_tui.screens.project_notes import ProjectNotes, ProjectTriage
@@ -24,6 +30,7 @@ from pmo_tui.screens.rows import (
 from pmo_tui.screens.scope import Row, _na, _value
 from pmo_tui.screens.snapshot import Snapshot
 from pmo_tui.screens.triage_actions import WRITE_BINDINGS
+from pmo_tui.text import one_line
 from pmo_tui.widgets.burn import BurnChart, BurnSeries
 from pmo_tui.widgets.figures import Figure, FigureBlock
 from pmo_tui.widgets.fmt import (
@@ -36,13 +43,6 @@ from pmo_tui.widgets.fmt import (
 from pmo_tui.widgets.grid import Grid
 from pmo_tui.widgets.mta import MtaPane
 from pmo_tui.widgets.pane import Crumbs, Pane
-from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.content import Content
-from textual.widgets import Static, TabbedContent, TabPane
-
-from pmo_tui.text import one_line
 
 TABS = ("overview", "milestones", "costs", "issues", "notes", "mta")
 

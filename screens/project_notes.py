@@ -11,11 +11,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from pmo_tui.screens.history import notes_content
-from pmo_tui.screens.snapshot import Snapshot
-from pmo_tui.screens.triage_actions import TriageActions, pmo_app
-from pmo_tui.screens.triage_state import OFF
-from pmo_tui.widgets.grid import Grid
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
@@ -24,8 +19,13 @@ from textual.message import Message
 from textual.widgets import Static, TabbedContent
 
 from pmo_tui.errors import describe
+from pmo_tui.screens.history import notes_content
+from pmo_tui.screens.snapshot import Snapshot
+from pmo_tui.screens.triage_actions import TriageActions, pmo_app
+from pmo_tui.screens.triage_state import OFF
 from pmo_tui.store import Note, Store
 from pmo_tui.text import one_line
+from pmo_tui.widgets.grid import Grid
 
 Item = tuple[str, str]  # (kind, id)
 

@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from pmo_tui.text import one_line
 from pmo_tui.widgets.fmt import (
     WATERMELON,
     Formatter,
@@ -28,8 +30,6 @@ from pmo_tui.widgets.fmt import (
     severity_tone,
 )
 from pmo_tui.widgets.grid import GridColumn, GridRow
-
-from pmo_tui.text import one_line
 
 RAG_SORT = {"red": 0, "amber": 1, "grey": 2, "green": 3}
 

@@ -12,23 +12,23 @@ from __future__ import annotations
 from typing import ClassVar
 
 import pandas as pd
-from pmo_tui.screens import views
-from pmo_tui.screens.base import DataScreen, OpenItem
-from pmo_tui.screens.rows import RED_COLUMNS, UPCOMING_COLUMNS
-from pmo_tui.screens.snapshot import Snapshot
-from pmo_tui.screens.views import Record
-from pmo_tui.widgets.burn import BurnChart, BurnSeries
-from pmo_tui.widgets.fmt import NA, Formatter, rag_label, rag_tone
-from pmo_tui.widgets.grid import Grid, GridColumn, GridRow
-from pmo_tui.widgets.kpi import Kpi, KpiStrip, rag_counts_text
-from pmo_tui.widgets.pane import Crumbs, Pane
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container
 from textual.content import Content
 from textual.widgets import Static
 
+from pmo_tui.screens import views
+from pmo_tui.screens.base import DataScreen, OpenItem
+from pmo_tui.screens.rows import RED_COLUMNS, UPCOMING_COLUMNS
+from pmo_tui.screens.snapshot import Snapshot
+from pmo_tui.screens.views import Record
 from pmo_tui.text import one_line
+from pmo_tui.widgets.burn import BurnChart, BurnSeries
+from pmo_tui.widgets.fmt import NA, Formatter, rag_label, rag_tone
+from pmo_tui.widgets.grid import Grid, GridColumn, GridRow
+from pmo_tui.widgets.kpi import Kpi, KpiStrip, rag_counts_text
+from pmo_tui.widgets.pane import Crumbs, Pane
 
 KPI_KEYS = ("bac", "ac", "eac", "cpi", "spi", "rag")
 

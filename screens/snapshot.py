@@ -15,10 +15,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from pmo_tui.widgets.fmt import Formatter
 
 from pmo_tui.config import Config
 from pmo_tui.model import Portfolio
+from pmo_tui.widgets.fmt import Formatter
 
 
 def _positions(frame: pd.DataFrame, column: str) -> dict[str, np.ndarray]:

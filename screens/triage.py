@@ -21,6 +21,11 @@ from datetime import date
 from typing import ClassVar
 
 import pandas as pd
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.content import Content
+from textual.widgets import Static
+
 from pmo_tui.screens.base import DataScreen, OpenItem
 from pmo_tui.screens.owner import UNASSIGNED, OwnerPicker
 from pmo_tui.screens.rows import issue_rows, objects
@@ -28,16 +33,11 @@ from pmo_tui.screens.snapshot import Snapshot
 from pmo_tui.screens.triage_actions import MARK_BINDINGS, WRITE_BINDINGS, TriageActions
 from pmo_tui.screens.triage_service import local_time
 from pmo_tui.screens.triage_state import OFF, OPENING, TriageView, view_for
+from pmo_tui.store import PRIORITY_LABELS
+from pmo_tui.text import one_line
 from pmo_tui.widgets.grid import Grid, GridColumn, GridRow
 from pmo_tui.widgets.markgrid import MARK_COLUMN, MarkGrid
 from pmo_tui.widgets.pane import Pane
-from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
-from textual.content import Content
-from textual.widgets import Static
-
-from pmo_tui.store import PRIORITY_LABELS
-from pmo_tui.text import one_line
 
 SEVERITY_STEPS: tuple[tuple[int, str], ...] = (
     (0, "any"),

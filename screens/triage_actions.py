@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from textual.binding import Binding, BindingType
+
 from pmo_tui.widgets.grid import Grid
 from pmo_tui.widgets.markgrid import MarkGrid
-from textual.binding import Binding, BindingType
 
 if TYPE_CHECKING:
     from pmo_tui.app import PmoApp

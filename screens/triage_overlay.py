@@ -24,10 +24,10 @@ from types import MappingProxyType
 from typing import Any
 
 import pandas as pd
-from pmo_tui.screens.triage_state import TriageView, remember
 
 from pmo_tui.metrics import MetricsEngine
 from pmo_tui.model import Portfolio
+from pmo_tui.screens.triage_state import TriageView, remember
 from pmo_tui.store import merge_triage
 
 OVERRIDDEN = ("status", "owner", "due_date")

@@ -20,8 +20,8 @@ from datetime import date, datetime
 from types import MappingProxyType
 
 import pandas as pd
-from pmo_tui.screens.triage_state import OPEN, Decision, TriageView, decisions_of
 
+from pmo_tui.screens.triage_state import OPEN, Decision, TriageView, decisions_of
 from pmo_tui.store import Event, Store, local_midnight
 
 __all__ = ["FULL_AFTER", "WINDOW", "Event", "TriageReader"]

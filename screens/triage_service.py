@@ -30,16 +30,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from textual import work
+from textual.message import Message
+
+from pmo_tui.errors import describe
 from pmo_tui.screens import views
 from pmo_tui.screens.snapshot import Snapshot
 from pmo_tui.screens.triage_news import News, summarise
 from pmo_tui.screens.triage_overlay import TriageOverlay
 from pmo_tui.screens.triage_reader import TriageReader
 from pmo_tui.screens.triage_state import OFF, OPEN, OPENING, TriageView, bind, view_for
-from textual import work
-from textual.message import Message
-
-from pmo_tui.errors import describe
 from pmo_tui.sources.base import Change, Health, WatchState
 from pmo_tui.store import BulkSaved, Note, Saved, Store, open_store
 

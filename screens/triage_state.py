@@ -19,8 +19,8 @@ from types import MappingProxyType
 from typing import Any
 
 import pandas as pd
-from pmo_tui.screens.snapshot import Snapshot
 
+from pmo_tui.screens.snapshot import Snapshot
 from pmo_tui.store import Round, Store
 
 #: the store is being opened / open / unavailable (refused, broken, none)

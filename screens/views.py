@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
+
 from pmo_tui.screens.rows import (
     objects,
     programme_key,

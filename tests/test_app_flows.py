@@ -9,6 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from test_ui_support import make_app, screen_text, wait_for_data, write_fixture
+
 from pmo_tui.screens.help import HelpScreen
 from pmo_tui.screens.portfolio import PortfolioScreen
 from pmo_tui.screens.problems import ProblemsScreen
@@ -16,7 +18,6 @@ from pmo_tui.screens.programme import ProgrammeScreen
 from pmo_tui.screens.project import ProjectScreen
 from pmo_tui.screens.triage import TriageScreen
 from pmo_tui.widgets.grid import Grid
-from test_ui_support import make_app, screen_text, wait_for_data, write_fixture
 
 
 @pytest.fixture

@@ -12,11 +12,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from test_ui_support import make_app, screen_text, wait_for_data
+
 from pmo_tui.screens.portfolio import PortfolioScreen
 from pmo_tui.screens.programme import ProgrammeScreen
 from pmo_tui.screens.project import ProjectScreen
 from pmo_tui.widgets.grid import Grid
-from test_ui_support import make_app, screen_text, wait_for_data
 
 CLICK = "[@click=app.quit]x[/]"
 WIP = "[WIP] Fix login"

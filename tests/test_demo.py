@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from pmo_tui.data import demo_folder
 
 from pmo_tui.config import CONFIG_NAME, Tolerances, load_config
+from pmo_tui.data import demo_folder
 from pmo_tui.demo import (
     DEMO_FILES,
     GENERATOR_VERSION,

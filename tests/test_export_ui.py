@@ -15,9 +15,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from pmo_tui.screens.export import ExportDialog
-from pmo_tui.screens.project import ProjectScreen
-from pmo_tui.widgets.figures import FigureBlock
 from python_calamine import CalamineWorkbook
 from test_ui_support import make_app, screen_text, wait_for_data, write_fixture
 from textual.pilot import Pilot
@@ -25,6 +22,9 @@ from textual.widgets import Input, Static
 
 from pmo_tui.app import PmoApp
 from pmo_tui.report.fmt import Formatter as ReportFormatter
+from pmo_tui.screens.export import ExportDialog
+from pmo_tui.screens.project import ProjectScreen
+from pmo_tui.widgets.figures import FigureBlock
 
 FORMATS = ["md", "html", "xlsx", "json"]
 

@@ -14,12 +14,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from pmo_tui.screens.kiosk import KioskScreen
-from pmo_tui.widgets.wall import WallHeader
 from test_ui_support import make_app, screen_text, wait_for_data, write_fixture
 from textual.pilot import Pilot
 
 from pmo_tui.app import PmoApp
+from pmo_tui.screens.kiosk import KioskScreen
+from pmo_tui.widgets.wall import WallHeader
 
 VIEW_TEXT = {
     # view -> words only that view shows (with the fixture's data)

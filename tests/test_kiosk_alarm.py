@@ -14,17 +14,17 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from pmo_tui.screens.kiosk import KioskScreen
-from pmo_tui.screens.live import WatchHealth
-from pmo_tui.widgets.alarm import WallAlarm
-from pmo_tui.widgets.bigtext import big_lines
 from test_ui_support import FROZEN, FrozenSource, screen_text, wait_for_data, write_fixture
 from textual.pilot import Pilot
 
 from pmo_tui.app import PmoApp
 from pmo_tui.model import Portfolio
 from pmo_tui.options import Options
+from pmo_tui.screens.kiosk import KioskScreen
+from pmo_tui.screens.live import WatchHealth
 from pmo_tui.sources.base import Change, Health, WatchState
+from pmo_tui.widgets.alarm import WallAlarm
+from pmo_tui.widgets.bigtext import big_lines
 
 SIZES = [(200, 60), (80, 24)]
 

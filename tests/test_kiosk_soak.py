@@ -15,8 +15,6 @@ import shutil
 from dataclasses import replace
 from pathlib import Path
 
-from pmo_tui.screens.kiosk import KioskScreen
-from pmo_tui.screens.snapshot import Snapshot
 from test_ui_support import (
     FROZEN,
     FrozenSource,
@@ -29,6 +27,8 @@ from textual.timer import Timer
 from textual.widget import Widget
 
 from pmo_tui.metrics import compute
+from pmo_tui.screens.kiosk import KioskScreen
+from pmo_tui.screens.snapshot import Snapshot
 
 CYCLES = 240
 WARM = 40

@@ -17,15 +17,15 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from pmo_tui.screens.triage import TriageScreen
-from pmo_tui.widgets.grid import Grid
-from pmo_tui.widgets.highlight import HighlightClock
 from test_ui_support import FROZEN, FrozenSource, make_app, screen_text, write_fixture
 
 from pmo_tui.app import PmoApp
 from pmo_tui.options import Options
+from pmo_tui.screens.triage import TriageScreen
 from pmo_tui.sources.base import Change, Health, WatchState
 from pmo_tui.sources.folder import FolderSource
+from pmo_tui.widgets.grid import Grid
+from pmo_tui.widgets.highlight import HighlightClock
 
 
 @pytest.fixture
@@ -407,9 +407,8 @@ async def test_the_refresh_key_says_when_nothing_changed(folder: Path) -> None:
 
 
 def test_missing_folder_for_history_is_a_usage_error(folder: Path, tmp_path: Path) -> None:
-    from pmo_tui.screens.live import check_before_ui
-
     from pmo_tui.errors import SourceUnavailable
+    from pmo_tui.screens.live import check_before_ui
 
     with pytest.raises(SourceUnavailable, match="no such folder"):
         check_before_ui(FolderSource(folder), Options(history=tmp_path / "nope"))

@@ -10,16 +10,16 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from pmo_tui.screens.changes import ChangeSummary, summarize
-from pmo_tui.screens.snapshot import Snapshot
-from pmo_tui.widgets.fmt import Formatter
-from pmo_tui.widgets.status import StatusInfo, age_text
 from test_live_ui import set_p02_forecast, toasts, until
 from test_ui_support import AS_OF, make_app, write_fixture
 
 from pmo_tui.metrics import MetricsEngine
+from pmo_tui.screens.changes import ChangeSummary, summarize
+from pmo_tui.screens.snapshot import Snapshot
 from pmo_tui.sources.base import Change
 from pmo_tui.sources.folder import FolderSource
+from pmo_tui.widgets.fmt import Formatter
+from pmo_tui.widgets.status import StatusInfo, age_text
 
 
 class Pipeline:

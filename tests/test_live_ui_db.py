@@ -18,7 +18,6 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from pmo_tui.widgets.grid import Grid
 from test_database_watch import _restart_command, _wait_until_accepting, restart_url
 from test_live_ui import live, screen_text, until
 from test_ui_support import write_fixture
@@ -28,6 +27,7 @@ from pmo_tui.options import Options
 from pmo_tui.sources.database import DatabaseSource, import_source, init_schema
 from pmo_tui.sources.db_read import pg_conninfo
 from pmo_tui.sources.db_schema import parse_url
+from pmo_tui.widgets.grid import Grid
 
 __all__ = ["restart_url"]  # the fixture, shared with test_database_watch
 

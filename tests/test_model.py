@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from pmo_tui.data import demo_folder
 
+from pmo_tui.data import demo_folder
 from pmo_tui.metrics import compute
 from pmo_tui.model import TableState, assemble
 from pmo_tui.sources.folder import FolderSource

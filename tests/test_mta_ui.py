@@ -16,14 +16,14 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from pmo_tui.screens.project import ProjectScreen
-from pmo_tui.widgets.grid import Grid
-from pmo_tui.widgets.mta import MtaChart, MtaPane, mta_data
 from test_ui_support import make_app, screen_text, wait_for_data, write_fixture
 from textual.pilot import Pilot
 
+from pmo_tui.screens.project import ProjectScreen
 from pmo_tui.sources.folder import FolderSource
 from pmo_tui.store import open_store
+from pmo_tui.widgets.grid import Grid
+from pmo_tui.widgets.mta import MtaChart, MtaPane, mta_data
 
 #: (report date, forecast of M-01 Go-live, forecast of M-03 Login fix)
 HISTORY = [

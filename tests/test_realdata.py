@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from pmo_tui.data import mapping
 
+from pmo_tui.data import mapping
 from pmo_tui.problems import Severity
 from pmo_tui.sources.folder import FolderSource
 

@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pmo_tui.data import demo_folder
 from test_metrics_handbuilt import _rows, write_csv_folder
 
 from pmo_tui.cli import main
+from pmo_tui.data import demo_folder
 from pmo_tui.options import Options
 from pmo_tui.report import RENDERERS, SCHEMA, SCHEMA_VERSION, run_report
 

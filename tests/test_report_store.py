@@ -19,10 +19,10 @@ import defusedxml.ElementTree as SafeET
 import openpyxl
 import pandas as pd
 import pytest
-from pmo_tui.data import demo_folder
 from test_report_formats import md_table, read_html, table_titled, xlsx_table
 
 from pmo_tui.cli import main
+from pmo_tui.data import demo_folder
 from pmo_tui.metrics import compute
 from pmo_tui.options import Options
 from pmo_tui.report import default_name, write_report

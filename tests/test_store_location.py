@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from pmo_tui.data import demo_folder
 from store_support import worker_env
 
+from pmo_tui.data import demo_folder
 from pmo_tui.store import NetworkFilesystem, StoreError, open_store
 from pmo_tui.store.location import (
     Mount,

@@ -10,18 +10,18 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from test_ui_support import make_app, screen_text, wait_for_data
+from textual.widgets import Input
+from triage_ui_support import store_of, wait_for_store, wait_until, write_triage_fixture
+
 from pmo_tui.screens.edit import EditScreen
 from pmo_tui.screens.issue import IssueDetail
 from pmo_tui.screens.note import NoteScreen
 from pmo_tui.screens.project import ProjectScreen
 from pmo_tui.screens.triage import TriageScreen
+from pmo_tui.store.engine import os_user
 from pmo_tui.widgets.grid import Grid
 from pmo_tui.widgets.markgrid import MarkGrid
-from test_ui_support import make_app, screen_text, wait_for_data
-from textual.widgets import Input
-from triage_ui_support import store_of, wait_for_store, wait_until, write_triage_fixture
-
-from pmo_tui.store.engine import os_user
 
 
 @pytest.fixture

@@ -9,14 +9,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from pmo_tui.screens.conflict import BulkConflictScreen, ConflictScreen
-from pmo_tui.screens.edit import EditScreen
-from pmo_tui.screens.triage import TriageScreen
-from pmo_tui.widgets.markgrid import MarkGrid
 from test_ui_support import make_app, screen_text, wait_for_data
 from triage_ui_support import store_of, wait_for_store, wait_until, write_triage_fixture
 
+from pmo_tui.screens.conflict import BulkConflictScreen, ConflictScreen
+from pmo_tui.screens.edit import EditScreen
+from pmo_tui.screens.triage import TriageScreen
 from pmo_tui.store import Store, open_store
+from pmo_tui.widgets.markgrid import MarkGrid
 
 NOTE = "Carla is on leave until August;\nEva takes the permit objection over."
 

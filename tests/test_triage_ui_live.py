@@ -10,15 +10,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from test_ui_support import make_app, screen_text, wait_for_data
+from triage_ui_support import wait_for_store, wait_until, write_triage_fixture
+
+from pmo_tui.app import PmoApp
 from pmo_tui.screens.edit import EditScreen
 from pmo_tui.screens.issue import IssueDetail
 from pmo_tui.screens.note import NoteScreen
 from pmo_tui.screens.triage import TriageScreen
 from pmo_tui.widgets.markgrid import MarkGrid
-from test_ui_support import make_app, screen_text, wait_for_data
-from triage_ui_support import wait_for_store, wait_until, write_triage_fixture
-
-from pmo_tui.app import PmoApp
 
 
 @pytest.fixture

@@ -7,14 +7,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from test_ui_support import make_app, screen_text, wait_for_data
+from triage_ui_support import store_of, wait_for_store, wait_until, write_triage_fixture
+
 from pmo_tui.screens.issue import IssueDetail
 from pmo_tui.screens.project import ProjectScreen
 from pmo_tui.screens.triage import TriageScreen
 from pmo_tui.screens.triage_state import OFF
 from pmo_tui.widgets.keybar import KeyBar
 from pmo_tui.widgets.markgrid import MarkGrid
-from test_ui_support import make_app, screen_text, wait_for_data
-from triage_ui_support import store_of, wait_for_store, wait_until, write_triage_fixture
 
 WRITE_KEYS = ("e", "a", "space", "asterisk", "R")
 

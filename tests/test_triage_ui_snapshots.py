@@ -13,8 +13,6 @@ from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
 import pytest
-from pmo_tui.screens.edit import EditScreen
-from pmo_tui.widgets.markgrid import MarkGrid
 from test_ui_support import make_app, wait_for_data
 from textual.pilot import Pilot
 from triage_ui_support import (
@@ -26,6 +24,8 @@ from triage_ui_support import (
 )
 
 from pmo_tui.app import PmoApp
+from pmo_tui.screens.edit import EditScreen
+from pmo_tui.widgets.markgrid import MarkGrid
 
 SIZES = [(80, 24), (160, 50)]
 Steps = Callable[[Pilot], Awaitable[None]]

@@ -9,6 +9,10 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from test_ui_support import AS_OF, FrozenSource, write_fixture
+
+from pmo_tui.metrics import MetricsEngine, compute
+from pmo_tui.report.triage import with_triage
 from pmo_tui.screens.triage_form import (
     FieldError,
     parse_due,
@@ -21,10 +25,6 @@ from pmo_tui.screens.triage_news import News
 from pmo_tui.screens.triage_overlay import TriageOverlay
 from pmo_tui.screens.triage_reader import TriageReader
 from pmo_tui.screens.triage_state import read_view
-from test_ui_support import AS_OF, FrozenSource, write_fixture
-
-from pmo_tui.metrics import MetricsEngine, compute
-from pmo_tui.report.triage import with_triage
 from pmo_tui.store import Edit, open_store
 from pmo_tui.store.values import normalize_owner
 

@@ -6,6 +6,7 @@ import math
 from datetime import date, datetime
 
 import pandas as pd
+
 from pmo_tui.screens.rows import squeeze_timeline, timeline
 from pmo_tui.widgets.fmt import (
     Formatter,

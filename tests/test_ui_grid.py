@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from pmo_tui.widgets.grid import Grid, GridColumn, GridRow, fit
 from textual.app import App, ComposeResult
+
+from pmo_tui.widgets.grid import Grid, GridColumn, GridRow, fit
 
 COLUMNS = (
     GridColumn("id", "ID", 6),
