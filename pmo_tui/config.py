@@ -101,9 +101,13 @@ class Display:
     locale_decimal: str = "."
 
 
+#: the wall display's views, in their default order (screens/kiosk_rows.py titles them)
+KIOSK_VIEWS: tuple[str, ...] = ("portfolio", "red", "milestones", "risks", "burn")
+
+
 @dataclass(frozen=True)
 class Kiosk:
-    cycle: tuple[str, ...] = ("portfolio", "red", "milestones", "risks", "burn")
+    cycle: tuple[str, ...] = KIOSK_VIEWS
     interval: float = 20.0
     log_file: str | None = None
 
@@ -165,6 +169,29 @@ def find_config(folder: Path | None, explicit: Path | None) -> Path | None:
     if folder is not None and (folder / CONFIG_NAME).is_file():
         return folder / CONFIG_NAME
     return None
+
+
+def _kiosk(kio: Mapping[str, Any], where: str) -> Kiosk:
+    """``[kiosk]``: cycle (a list of view names, or one comma separated string),
+    interval (seconds per view) and log_file. Only the shape is checked here; the
+    view names and the shortest interval are checked when a kiosk starts (exit 2:
+    a wall display that cannot show what was asked for does not start)."""
+    unknown = set(kio) - {"cycle", "interval", "log_file"}
+    if unknown:
+        raise _fail(where, f"[kiosk] has unknown keys {sorted(unknown)}")
+    names = kio.get("cycle", list(KIOSK_VIEWS))
+    if isinstance(names, str):
+        names = names.split(",")
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise _fail(where, f"[kiosk] cycle must be a list of view names, not {names!r}")
+    interval = kio.get("interval", Kiosk.interval)
+    if isinstance(interval, bool) or not isinstance(interval, int | float):
+        raise _fail(where, f"[kiosk] interval must be a number of seconds, not {interval!r}")
+    log_file = kio.get("log_file")
+    if log_file is not None and not isinstance(log_file, str):
+        raise _fail(where, f"[kiosk] log_file must be a path, not {log_file!r}")
+    cycle = tuple(n.strip().lower() for n in names if n.strip())
+    return Kiosk(cycle=cycle, interval=float(interval), log_file=log_file)
 
 
 def _fail(where: str, message: str) -> ConfigError:
@@ -286,12 +313,7 @@ def parse_config(raw: Mapping[str, Any], where: str = CONFIG_NAME) -> Config:
     )
     if display.locale_thousands == display.locale_decimal:
         raise _fail(where, "[display] thousands and decimal separators must differ")
-    kio = raw.get("kiosk", {})
-    kiosk = Kiosk(
-        cycle=tuple(kio.get("cycle", Kiosk.cycle)),
-        interval=float(kio.get("interval", Kiosk.interval)),
-        log_file=kio.get("log_file"),
-    )
+    kiosk = _kiosk(raw.get("kiosk", {}), where)
     keymap = {str(k): str(v) for k, v in raw.get("keymap", {}).items()}
     as_of = raw.get("as_of")
     if isinstance(as_of, str):

@@ -74,3 +74,32 @@ def test_display_separators_for_a_dutch_screen() -> None:
     assert (config.display.locale_thousands, config.display.locale_decimal) == (".", ",")
     with pytest.raises(ConfigError):
         parse_config({"display": {"thousands": ",", "decimal": ","}})
+
+
+@pytest.mark.parametrize(
+    ("kiosk", "says"),
+    [
+        ({"cycle": [1, 2]}, "list of view names"),
+        ({"cycle": {"red": True}}, "list of view names"),
+        ({"interval": "fast"}, "number of seconds"),
+        ({"interval": True}, "number of seconds"),
+        ({"log_file": 3}, "must be a path"),
+        ({"intervall": 20}, "unknown keys"),  # typo
+    ],
+)
+def test_a_kiosk_setting_of_the_wrong_shape_is_refused_by_name(kiosk: dict, says: str) -> None:
+    with pytest.raises(ConfigError, match="kiosk") as caught:
+        parse_config({"kiosk": kiosk})
+    assert says in str(caught.value)
+
+
+def test_kiosk_cycle_as_a_list_or_one_comma_separated_string() -> None:
+    from pmo_tui.config import KIOSK_VIEWS
+    from pmo_tui.screens.kiosk_rows import VIEWS
+
+    # one string is a comma separated list, not a sequence of letters
+    assert parse_config({"kiosk": {"cycle": "Red, burn"}}).kiosk.cycle == ("red", "burn")
+    config = parse_config({"kiosk": {"cycle": ["risks"], "interval": 45}})
+    assert (config.kiosk.cycle, config.kiosk.interval) == (("risks",), 45.0)
+    # the default cycle is exactly the views the wall can show, in order
+    assert parse_config({}).kiosk.cycle == KIOSK_VIEWS == tuple(VIEWS)
