@@ -102,6 +102,8 @@ class DataScreen(Screen[None]):
         if self._style_key == style_key:
             event.refresh_styles = False
         self._style_key = style_key
+        if not self.is_mounted:
+            return  # resumed before its first mount finished: on_mount shows the data
         self.query_one(StatusBar).info = self.pmo.status_info
         latest = self.pmo.snapshot
         if latest is not None and self.snapshot is not latest:

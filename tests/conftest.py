@@ -56,3 +56,18 @@ def pg_url() -> Iterator[str]:
             )
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
         engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _environment_restored() -> Iterator[None]:
+    """Put back any environment variable the code under test removed or changed.
+
+    The kiosk deliberately deletes ``TEXTUAL*`` variables; run in-process by a
+    test that fails before it exits, it would also take pytest-textual-snapshot's
+    ``TEXTUAL_SNAPSHOT_TEMPDIR`` and crash the session, hiding the real failure.
+    """
+    saved = dict(os.environ)
+    yield
+    if dict(os.environ) != saved:
+        os.environ.clear()
+        os.environ.update(saved)
