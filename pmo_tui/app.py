@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from datetime import date, datetime
 from pathlib import Path, PurePath
 from typing import Any, ClassVar
@@ -34,6 +34,8 @@ from pmo_tui.errors import describe
 from pmo_tui.metrics import MetricsEngine
 from pmo_tui.model import Portfolio
 from pmo_tui.options import Options
+from pmo_tui.preload import Preload
+from pmo_tui.preload import start as start_preload
 from pmo_tui.problems import Severity
 from pmo_tui.screens import views
 from pmo_tui.screens.base import DataScreen, OpenItem
@@ -514,13 +516,14 @@ class PmoApp(LiveMixin, TriageService, KioskApp):
         )
 
 
-def run(options: Options) -> int:
+def run(options: Options, early: Preload | None = None) -> int:
     """Open the source, run the app, return the exit code (called by ``cli``).
 
     Around the app: a watchdog that ends it when the terminal goes away (stdin
     at end of file, a hung-up tty), the error log for pmo_tui's warnings, and
     in kiosk mode a scrubbed environment and a fresh app after an unhandled
-    error (see ``screens/kiosk_app.py`` and docs/kiosk.md).
+    error (see ``screens/kiosk_app.py`` and docs/kiosk.md). ``early`` is the
+    source and first load ``cli`` started before importing this module.
     """
     from pmo_tui.screens.kiosk_app import kiosk_environment, log_to, stop_logging
     from pmo_tui.sources import open_source
@@ -528,7 +531,7 @@ def run(options: Options) -> int:
 
     if not options.kiosk and (options.cycle or options.interval is not None):
         raise KioskUsageError("--cycle and --interval only apply with --kiosk")
-    source = open_source(options)
+    source = early.source if early is not None else open_source(options)
     try:
         # a source that cannot be opened is one line and exit 2, before any UI
         check_before_ui(source, options)
@@ -536,13 +539,16 @@ def run(options: Options) -> int:
             check_kiosk(options, source.config)
             kiosk_environment()
     except BaseException:
+        if early is not None:
+            early.shutdown()
         source.close()
         raise
     error_log = kiosk_log(options, source.config)
     handler = log_to(error_log or log_path())
-    # Start reading the data now, while Textual starts and draws the screen.
-    loader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pmo-preload")
-    preload: Future[Portfolio] | None = loader.submit(source.load)
+    # Read the data while Textual starts and draws the screen (cli started it earlier).
+    loader = early if early is not None else start_preload(options, source)
+    assert loader is not None  # given a source, start_preload always starts
+    preload: Future[Portfolio] | None = loader.future
     restarts = KioskRestarts()
     app: PmoApp | None = None
     try:
@@ -558,7 +564,7 @@ def run(options: Options) -> int:
     finally:
         if app is not None:
             app.stop_watching()
-        loader.shutdown(wait=False, cancel_futures=True)
+        loader.shutdown()
         source.close()
         stop_logging(handler)
     return int(app.return_code or 0) if app is not None else 1

@@ -165,9 +165,18 @@ def options_from(args: argparse.Namespace) -> Options:
 
 
 def _run_tui(args: argparse.Namespace) -> int:
-    from pmo_tui.app import run
+    from pmo_tui.preload import start
 
-    return run(options_from(args))
+    options = options_from(args)
+    early = start(options)  # the first load runs while the UI is imported
+    try:
+        from pmo_tui.app import run
+    except BaseException:
+        if early is not None:
+            early.shutdown()
+            early.source.close()
+        raise
+    return run(options, early)
 
 
 def _run_check(args: argparse.Namespace) -> int:
