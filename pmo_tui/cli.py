@@ -165,9 +165,11 @@ def options_from(args: argparse.Namespace) -> Options:
 
 
 def _run_tui(args: argparse.Namespace) -> int:
+    from pmo_tui.malloc import limit_arenas
     from pmo_tui.preload import start
 
     options = options_from(args)
+    limit_arenas()  # before the first thread (the app runs for weeks on a wall)
     early = start(options)  # the first load runs while the UI is imported
     try:
         from pmo_tui.app import run
