@@ -269,19 +269,19 @@ def test_project_rag_and_reasons_in_every_format(project_report: dict[str, Any])
     summary = project_report["json"]["summary"]
     assert summary["rag"] == "red" and summary["watermelon"] is True  # P-0002 by hand
     page = read_html(project_report["html"])
-    assert page.facts["Overall"][0] == "▲ RED"
-    assert page.facts["Cost"] == ("▲ RED", summary["cost_rag_reason"])
-    assert page.facts["Time"] == ("● GREEN", summary["time_rag_reason"])
+    assert page.facts["Overall"][0] == "● RED"
+    assert page.facts["Cost"] == ("● RED", summary["cost_rag_reason"])
+    assert page.facts["Time"] == ("○ GREEN", summary["time_rag_reason"])
     html_text = "".join(page.text)
     for reason in summary["rag_reasons"]:
         assert reason in html_text
         assert reason in md_unescape(project_report["md"])
     assert "Watermelon: the project reports green while its figures say red." in html_text
     md = md_facts(project_report["md"])
-    assert md["Overall"] == "▲ RED" and md["Cost"] == "▲ RED"
+    assert md["Overall"] == "● RED" and md["Cost"] == "● RED"
     status = xlsx_facts(project_report["xlsx"]["Status"])
-    assert status["Overall"].value == "▲ RED"
-    assert status["Cost"].value == "▲ RED" and status["Time"].value == "● GREEN"
+    assert status["Overall"].value == "● RED"
+    assert status["Cost"].value == "● RED" and status["Time"].value == "○ GREEN"
     # the reasons sit next to the colours in the sheet
     ws = project_report["xlsx"]["Status"]
     reasons = {row[0].value: row[2].value for row in ws.iter_rows(max_col=3)}

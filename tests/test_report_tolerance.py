@@ -114,9 +114,9 @@ def test_html_tables_show_status_words_and_symbols(data: dict[str, Any]) -> None
     page = read_html(data["html"])
     stage = table_titled(page, "Stage level")
     row = stage.row("P-1")
-    assert row["Stage time"] == "◆ AMBER" and row["Worst slip (days)"] == "+20"
-    assert row["Stage ends at"] == "Design approved" and row["Stage cost"] == "○ GREY"
+    assert row["Stage time"] == "◐ AMBER" and row["Worst slip (days)"] == "+20"
+    assert row["Stage ends at"] == "Design approved" and row["Stage cost"] == "? GREY"
     project = table_titled(page, "Project level")
-    assert project.row("P-2")["Cost"] == "▲ RED" and project.row("P-2")["Cost tol. used"] == "350%"
+    assert project.row("P-2")["Cost"] == "● RED" and project.row("P-2")["Cost tol. used"] == "350%"
     # worst first: red rows lead
     assert project.column("Project")[:2] == ["P-1", "P-2"]

@@ -60,7 +60,7 @@ RAGS = (RED, AMBER, GREEN, GREY)
 SEVERITY = {RED: 3, AMBER: 2, GREEN: 1, GREY: 0}
 #: sort order for "what needs attention": watermelons, red, amber, grey, green
 ATTENTION = {"watermelon": 0, RED: 1, AMBER: 2, GREY: 3, GREEN: 4}
-SYMBOLS = {RED: "▲ R", AMBER: "◆ A", GREEN: "● G", GREY: "○ ?"}
+SYMBOLS = {RED: "● R", AMBER: "◐ A", GREEN: "○ G", GREY: "? ?"}
 
 REPORTED_LEVELS = ("red", "amber/red", "amber", "amber/green", "green")
 WATERMELON_LEVELS = frozenset({"amber", "amber/green", "green"})

@@ -17,7 +17,8 @@ from typing import Any
 from pmo_tui.text import clean
 
 NA = "n/a"
-RAG_SYMBOLS = {"red": "▲", "amber": "◆", "green": "●", "grey": "○"}
+# the same symbols as on screen (widgets/fmt.py RAG_LABELS): filled = worse
+RAG_SYMBOLS = {"red": "●", "amber": "◐", "green": "○", "grey": "?"}
 RAG_WORDS = {"red": "RED", "amber": "AMBER", "green": "GREEN", "grey": "GREY"}
 #: the kinds a table column or fact can have
 KINDS = frozenset(
@@ -83,7 +84,7 @@ class Formatter:
 
 
 def rag_text(rag: str) -> str:
-    """``▲ RED``: RAG as a symbol and a word, never by colour alone."""
+    """``● RED``: RAG as a symbol and a word, never by colour alone."""
     key = rag.lower()
     return f"{RAG_SYMBOLS.get(key, '?')} {RAG_WORDS.get(key, clean(rag).upper())}"
 
