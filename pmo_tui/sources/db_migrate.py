@@ -10,47 +10,20 @@ missing or behind says to run ``pmo-tui db init``.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import sqlalchemy as sa
 from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection, Engine
 
+from pmo_tui.alembic_scripts import Scripts
 from pmo_tui.errors import SourceUnavailable
 from pmo_tui.sources.db_schema import SCRIPT_LOCATION, VERSION_TABLE, describe
 
 _PG_LOCK_KEY = 0x706D6F5F737263  # "pmo_src": serialises concurrent migrations
-
-
-def config(connection: Connection | None = None) -> Config:
-    cfg = Config()
-    cfg.set_main_option("script_location", SCRIPT_LOCATION)
-    cfg.attributes["connection"] = connection
-    return cfg
-
-
-@lru_cache(maxsize=1)
-def _scripts() -> ScriptDirectory:
-    return ScriptDirectory.from_config(config())
-
-
-def head() -> str:
-    rev = _scripts().get_current_head()
-    assert rev is not None
-    return rev
-
-
-def revisions() -> list[str]:
-    """Every revision, oldest first."""
-    return [s.revision for s in reversed(list(_scripts().walk_revisions()))]
-
-
-def current(conn: Connection) -> str | None:
-    ctx = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE})
-    return ctx.get_current_revision()
+_SCRIPTS = Scripts(SCRIPT_LOCATION, VERSION_TABLE)
+config = _SCRIPTS.config
+head = _SCRIPTS.head
+revisions = _SCRIPTS.revisions
+current = _SCRIPTS.current
 
 
 def upgrade(engine: Engine, revision: str = "head") -> str | None:

@@ -9,48 +9,21 @@ two officers starting pmo-tui at the same moment cannot both create the schema.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 
+from pmo_tui.alembic_scripts import Scripts
 from pmo_tui.store import engine as engines
 from pmo_tui.store.errors import SchemaMismatch
 
 SCRIPT_LOCATION = "pmo_tui.store:migrations"
 VERSION_TABLE = "pmo_store_version"
 _PG_LOCK_KEY = 0x706D6F5F73746F  # "pmo_sto": serialises concurrent migrations
-
-
-def config(connection: Connection | None = None) -> Config:
-    cfg = Config()
-    cfg.set_main_option("script_location", SCRIPT_LOCATION)
-    cfg.attributes["connection"] = connection
-    return cfg
-
-
-@lru_cache(maxsize=1)
-def _scripts() -> ScriptDirectory:
-    return ScriptDirectory.from_config(config())
-
-
-def head() -> str:
-    rev = _scripts().get_current_head()
-    assert rev is not None
-    return rev
-
-
-def revisions() -> list[str]:
-    """Every revision, oldest first."""
-    return [s.revision for s in reversed(list(_scripts().walk_revisions()))]
-
-
-def current(conn: Connection) -> str | None:
-    ctx = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE})
-    return ctx.get_current_revision()
+_SCRIPTS = Scripts(SCRIPT_LOCATION, VERSION_TABLE)
+config = _SCRIPTS.config
+head = _SCRIPTS.head
+revisions = _SCRIPTS.revisions
+current = _SCRIPTS.current
 
 
 def _check_known(rev: str | None) -> None:
