@@ -383,7 +383,8 @@ def assemble(
         changed_src = {
             n
             for n in TABLES
-            if full[n] is not previous.states[n]
+            # a state only re-checked (same frame object) is unchanged: no hashing
+            if full[n].frame is not previous.states[n].frame
             and (
                 full[n].present != previous.states[n].present
                 or full[n].digest != previous.states[n].digest
