@@ -552,7 +552,7 @@ def warm_for(screen: object, snapshot: Snapshot) -> None:
         views.upcoming_grid_rows(snapshot, screen.programme_id)
         snapshot.curve("programme", screen.programme_id or None)
     elif isinstance(screen, ProjectScreen):
-        views.project_records(snapshot)
+        views.project_record(snapshot, screen.project_id)
         snapshot.curve("project", screen.project_id)
     elif isinstance(screen, PortfolioScreen):
         views.warm(snapshot)

@@ -238,7 +238,7 @@ class ProjectScreen(ProjectTriage, DataScreen):
     def project_name(self) -> str:
         if self.snapshot is None:
             return self.project_id
-        row = views.project_records(self.snapshot).get(self.project_id)
+        row = views.project_record(self.snapshot, self.project_id)
         return self.project_id if row is None else one_line(row.get("name"))
 
     def compose_body(self) -> ComposeResult:
@@ -340,7 +340,7 @@ class ProjectScreen(ProjectTriage, DataScreen):
         super().show(snapshot)
         metrics = snapshot.metrics
         fmt = snapshot.fmt
-        row = views.project_records(snapshot).get(self.project_id)
+        row = views.project_record(snapshot, self.project_id)
         header = self.query_one("#project-header", Static)
         if row is None:
             self.query_one(Crumbs).set_path(("Portfolio", "?", self.project_id))

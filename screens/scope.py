@@ -271,7 +271,7 @@ class ScopeScreen(DataScreen):
 
 def project_detail(snapshot: Snapshot, project_id: str) -> Content:
     """``● RED Project: reason · n/a: CPI (why)`` for one project."""
-    row = views.project_records(snapshot).get(project_id)
+    row = views.project_record(snapshot, project_id)
     if row is None:
         return Content("")
     rag = _value(row, "rag")

@@ -61,6 +61,10 @@ class Snapshot:
         curve: pd.DataFrame | None = self.cached(("curve", level, key), make)
         return curve
 
+    def peek(self, slot: object) -> Any:
+        """The value :meth:`cached` holds for ``slot``, or None when not built yet."""
+        return self._cache.get(slot)
+
     def cached(self, slot: object, make: Callable[[], Any]) -> Any:
         """A value derived from this snapshot, computed once (e.g. the triage rows).
 

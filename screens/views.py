@@ -51,9 +51,32 @@ def portfolio_record(snapshot: Snapshot) -> Record | None:
 
 
 def project_records(snapshot: Snapshot) -> dict[str, Record]:
+    """Every project's figures by id (≈0.1 s for 2,000 projects: built after the paint)."""
     return snapshot.cached(
         "project-records", lambda: _records(snapshot.metrics.projects, "project_id")
     )
+
+
+def project_record(snapshot: Snapshot, project_id: str) -> Record | None:
+    """One project's figures: from :func:`project_records` once that is built, else
+    just that row (a project screen refreshed by a live change needs only its own)."""
+    built = snapshot.peek("project-records")
+    if built is not None:
+        return built.get(project_id)
+
+    def make() -> Record | None:
+        frame = snapshot.metrics.projects
+
+        def positions() -> dict[str, int]:
+            keys = [programme_key(k) for k in objects(frame["project_id"])]
+            return {key: at for at, key in enumerate(keys)}
+
+        at = snapshot.cached("project-positions", positions).get(project_id)
+        if at is None:
+            return None
+        return {str(c): v for c, v in frame.iloc[[at]].to_dict("records")[0].items()}
+
+    return snapshot.cached(("project-record", project_id), make)
 
 
 def programme_grid_rows(snapshot: Snapshot) -> list[GridRow]:
