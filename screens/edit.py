@@ -436,7 +436,7 @@ class EditScreen(ModalScreen[EditDone | None]):
         if saving:
             self._status("saving…", "bold $text-accent")
 
-    @work(thread=True, exclusive=True, group="save", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="save", exit_on_error=False, description="save")
     def _save(
         self, targets: tuple[EditTarget, ...], changes: dict[str, FormValue], note: str | None
     ) -> None:

@@ -206,7 +206,7 @@ class IssueDetail(TriageActions, ModalScreen[None]):
         self.query_one("#issue-body", Static).update(issue_content(row, source, fmt))
         self.query_one("#issue-keys", Static).update(self._keys())
 
-    @work(thread=True, exclusive=True, group="history", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="history", exit_on_error=False, description="history")
     def load_history(self) -> None:
         app = pmo_app(self)
         store = app.store

@@ -140,7 +140,7 @@ class NoteScreen(ModalScreen[Note | None]):
         self._status("saving…", "bold $text-accent")
         self._save(body)
 
-    @work(thread=True, exclusive=True, group="save", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="save", exit_on_error=False, description="save")
     def _save(self, body: str) -> None:
         app = self.pmo
         store = app.store

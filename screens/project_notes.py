@@ -73,7 +73,8 @@ class ProjectNotes(VerticalScroll):
         self.project_id = project_id
         self._load(snapshot, project_id)
 
-    @work(thread=True, exclusive=True, group="notes", exit_on_error=False)
+    # description: never let Textual repr() the Snapshot argument on the UI thread (≈70 ms)
+    @work(thread=True, exclusive=True, group="notes", exit_on_error=False, description="notes")
     def _load(self, snapshot: Snapshot, project_id: str) -> None:
         app = pmo_app(self)
         store = app.store

@@ -194,7 +194,7 @@ class TriageService(_AppBase):
         if store is not None:
             store.close()
 
-    @work(thread=True, group="store-open", exit_on_error=False)
+    @work(thread=True, group="store-open", exit_on_error=False, description="open store")
     def open_triage_store(self) -> None:
         try:
             store = open_store(
@@ -239,7 +239,7 @@ class TriageService(_AppBase):
             return self._triage_generation
 
     # -- propagation ----------------------------------------------------------------------
-    @work(thread=True, group="store-watch", exit_on_error=False)
+    @work(thread=True, group="store-watch", exit_on_error=False, description="watch store")
     def _watch_store(self, store: Store) -> None:
         try:
             for event in store.watch(self._store_stop):
@@ -276,7 +276,7 @@ class TriageService(_AppBase):
             self._triage_running = True
         self._triage_worker()
 
-    @work(thread=True, group="triage", exit_on_error=False)
+    @work(thread=True, group="triage", exit_on_error=False, description="read triage")
     def _triage_worker(self) -> None:
         try:
             while not self._store_stop.is_set():
@@ -405,7 +405,7 @@ class TriageService(_AppBase):
         if self.triage_view.open_round is None and store.current_round() is None:
             store.start_round()
 
-    @work(thread=True, group="round", exit_on_error=False)
+    @work(thread=True, group="round", exit_on_error=False, description="triage round")
     def toggle_round(self) -> None:
         """Start a round, or finish the open one (worker thread)."""
         store = self.store
