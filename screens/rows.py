@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Iterator
 from datetime import date
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -30,6 +30,9 @@ from pmo_tui.widgets.fmt import (
     severity_tone,
 )
 from pmo_tui.widgets.grid import GridColumn, GridRow
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 RAG_SORT = {"red": 0, "amber": 1, "grey": 2, "green": 3}
 
@@ -591,90 +594,138 @@ ISSUE_COLUMNS_IN_PROJECT: tuple[GridColumn, ...] = tuple(
 )
 
 
-def issue_rows(frame: pd.DataFrame, fmt: Formatter, *, with_project: bool = True) -> list[GridRow]:
+class RowMemo(Generic[K, V]):
+    """What one caller built last time, by its inputs.
+
+    Rows are pure functions of their inputs, so a row whose inputs did not
+    change since the last build is reused instead of formatted again: after a
+    live change to issues.csv the triage queue formats the few issues that
+    changed, not all 10,000. Only the last build is kept (no growth); a build
+    with another formatter or layout starts afresh.
+    """
+
+    def __init__(self) -> None:
+        self._layout: tuple[object, ...] = ()
+        self._rows: dict[K, V] = {}
+
+    def previous(self, layout: tuple[object, ...]) -> dict[K, V]:
+        return self._rows if layout == self._layout else {}
+
+    def keep(self, layout: tuple[object, ...], rows: dict[K, V]) -> None:
+        self._layout, self._rows = layout, rows  # one assignment each: safe across threads
+
+
+_ISSUE_INPUTS = (
+    "issue_id",
+    "title",
+    "severity",
+    "owner",
+    "age_days",
+    "due_date",
+    "days_overdue",
+    "status",
+    "type",
+    "project_name",
+    "project_id",
+    "open",
+)
+
+
+def issue_rows(
+    frame: pd.DataFrame,
+    fmt: Formatter,
+    *,
+    with_project: bool = True,
+    memo: RowMemo[tuple[Any, ...], GridRow] | None = None,
+) -> list[GridRow]:
     """Issue rows (cells match ``ISSUE_COLUMNS``, or ``ISSUE_COLUMNS_IN_PROJECT``).
 
-    An issue without an owner shows as ``— unassigned``.
+    An issue without an owner shows as ``— unassigned``. With ``memo``, rows
+    whose inputs are unchanged since the memo's last build are reused.
     """
-    rows = []
-    columns = (
-        "issue_id",
-        "title",
-        "severity",
-        "owner",
-        "age_days",
-        "due_date",
-        "days_overdue",
-        "status",
-        "type",
-        "project_name",
-        "project_id",
-        "open",
-    )
     n = len(frame)
     empty = np.full(n, None, dtype=object)
-    data = {c: objects(frame[c]) if c in frame else empty for c in columns}
-    for i in range(n):
-        severity = data["severity"][i]
-        owner = _text(data["owner"][i])
-        due = _day(data["due_date"][i])
-        age = _num(data["age_days"][i])
-        late = _num(data["days_overdue"][i])
-        status = _text(data["status"][i]) or "open"
-        is_open = bool(data["open"][i]) if "open" in frame else status != "closed"
-        title = _text(data["title"][i])
-        project = _text(data["project_name"][i])
-        ident = _text(data["issue_id"][i])
-        kind = _text(data["type"][i])
-        cells = [
-            severity_label(severity),
-            title,
-            owner or "— unassigned",
-            "n/a" if age is None else f"{age:.0f}d",
-            fmt.date(due),
-            "" if late is None else f"{late:.0f}d",
-            status,
-            kind,
-            project,
-            ident,
-        ]
-        tones = [
-            severity_tone(severity),
-            "",
-            "" if owner else "amber",
-            "",
-            "",
-            "red",
-            "",
-            "dim",
-            "dim",
-            "dim",
-        ]
-        sort: list[Any] = [
-            -(int(severity) if severity is not None else 0),
-            title.casefold(),
-            owner.casefold() if owner else None,
-            age,
-            due,
-            late,
-            status,
-            kind,
-            project.casefold(),
-            ident,
-        ]
-        if not with_project:
-            del cells[8], tones[8], sort[8]
-        rows.append(
-            GridRow(
-                key=str(data["issue_id"][i]),
-                cells=tuple(cells),
-                tones=tuple(tones),
-                sort=tuple(sort),
-                row_tone="" if is_open else "dim",
-                search_extra=f"{_text(data['project_id'][i])} {project}",
-            )
-        )
+    has_open = "open" in frame
+    inputs = list(
+        zip(*(objects(frame[c]) if c in frame else empty for c in _ISSUE_INPUTS), strict=True)
+    )
+    layout = (id(fmt), with_project, has_open)
+    before = memo.previous(layout) if memo is not None else {}
+    built: dict[tuple[Any, ...], GridRow] = {}
+    rows = []
+    for values in inputs:
+        row = before.get(values)
+        if row is None:
+            row = _issue_row(values, fmt, with_project=with_project, has_open=has_open)
+        built[values] = row
+        rows.append(row)
+    if memo is not None:
+        memo.keep(layout, built)
     return rows
+
+
+def _issue_row(
+    values: tuple[Any, ...], fmt: Formatter, *, with_project: bool, has_open: bool
+) -> GridRow:
+    issue_id, title_, severity, owner_, age_, due_, late_, status_, kind_, project_, pid, open_ = (
+        values
+    )
+    owner = _text(owner_)
+    due = _day(due_)
+    age = _num(age_)
+    late = _num(late_)
+    status = _text(status_) or "open"
+    is_open = bool(open_) if has_open else status != "closed"
+    title = _text(title_)
+    project = _text(project_)
+    ident = _text(issue_id)
+    kind = _text(kind_)
+    cells = [
+        severity_label(severity),
+        title,
+        owner or "— unassigned",
+        "n/a" if age is None else f"{age:.0f}d",
+        fmt.date(due),
+        "" if late is None else f"{late:.0f}d",
+        status,
+        kind,
+        project,
+        ident,
+    ]
+    tones = [
+        severity_tone(severity),
+        "",
+        "" if owner else "amber",
+        "",
+        "",
+        "red",
+        "",
+        "dim",
+        "dim",
+        "dim",
+    ]
+    sort: list[Any] = [
+        -(int(severity) if severity is not None else 0),
+        title.casefold(),
+        owner.casefold() if owner else None,
+        age,
+        due,
+        late,
+        status,
+        kind,
+        project.casefold(),
+        ident,
+    ]
+    if not with_project:
+        del cells[8], tones[8], sort[8]
+    return GridRow(
+        key=str(issue_id),
+        cells=tuple(cells),
+        tones=tuple(tones),
+        sort=tuple(sort),
+        row_tone="" if is_open else "dim",
+        search_extra=f"{_text(pid)} {project}",
+    )
 
 
 # -- costs ------------------------------------------------------------------------

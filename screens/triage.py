@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pandas as pd
 from textual.app import ComposeResult
@@ -28,11 +28,11 @@ from textual.widgets import Static
 
 from pmo_tui.screens.base import DataScreen, OpenItem
 from pmo_tui.screens.owner import UNASSIGNED, OwnerPicker
-from pmo_tui.screens.rows import issue_rows, objects
+from pmo_tui.screens.rows import RowMemo, issue_rows, objects
 from pmo_tui.screens.snapshot import Snapshot
 from pmo_tui.screens.triage_actions import MARK_BINDINGS, WRITE_BINDINGS, TriageActions
 from pmo_tui.screens.triage_service import local_time
-from pmo_tui.screens.triage_state import OFF, OPENING, TriageView, view_for
+from pmo_tui.screens.triage_state import OFF, OPENING, Decision, TriageView, view_for
 from pmo_tui.store import PRIORITY_LABELS
 from pmo_tui.text import one_line
 from pmo_tui.widgets.grid import Grid, GridColumn, GridRow
@@ -184,15 +184,26 @@ def _flags(new: bool, others: bool, notes: int) -> str:
     ).rstrip()
 
 
+#: the queue's issue rows of the last build: a live change reformats only what changed
+_BASE_ROWS: RowMemo[tuple[Any, ...], GridRow] = RowMemo()
+
+
 def _open(issues: pd.DataFrame) -> pd.DataFrame:
     return issues.loc[issues["open"].fillna(True)] if "open" in issues else issues
 
 
 def _build(
-    open_issues: pd.DataFrame, snapshot: Snapshot, view: TriageView
+    open_issues: pd.DataFrame, snapshot: Snapshot, view: TriageView, *, whole: bool = True
 ) -> tuple[list[GridRow], dict[str, IssueFacts]]:
-    """Rows and facet facts for ``open_issues`` with ``view``'s decisions and flags."""
-    base = issue_rows(open_issues, snapshot.fmt)
+    """Rows and facet facts for ``open_issues`` with ``view``'s decisions and flags.
+
+    For the ``whole`` queue, a row whose issue row, decision and flags are the
+    ones of the last whole build is reused (see ``RowMemo``); a part of the
+    queue is built afresh and leaves the memo alone."""
+    base = issue_rows(open_issues, snapshot.fmt, memo=_BASE_ROWS if whole else None)
+    layout = (id(snapshot.fmt),)
+    before = _QUEUE_ROWS.previous(layout) if whole else {}
+    built: dict[str, _QueueEntry] = {}
     rows: list[GridRow] = []
     facts: dict[str, IssueFacts] = {}
     sev = objects(open_issues["severity"])
@@ -216,69 +227,102 @@ def _build(
             new,
             others,
         )
-        c, t, srt = row.cells, row.tones, row.sort
-        level = decision.priority
-        changed = (
-            f"{one_line(decision.by, 8)} {local_time(decision.at)[5:]}"
-            if decision.by and decision.at
-            else ""
-        )
-        rows.append(
-            GridRow(
-                key=key,
-                cells=(
-                    "",
-                    c[_SEV],
-                    c[_TITLE],
-                    c[_OWNER],
-                    c[_DUE],
-                    _flags(new, others, decision.notes),
-                    PRIORITY_LABELS.get(level, "") if level else "",
-                    c[_AGE],
-                    c[_LATE],
-                    c[_STATUS],
-                    c[_PROJECT],
-                    changed,
-                    c[_TYPE],
-                    c[_ID],
-                ),
-                tones=(
-                    "accent",
-                    t[_SEV],
-                    t[_TITLE],
-                    t[_OWNER],
-                    t[_DUE],
-                    "accent",
-                    PRIORITY_TONES.get(level or 0, ""),
-                    t[_AGE],
-                    t[_LATE],
-                    t[_STATUS],
-                    t[_PROJECT],
-                    "dim",
-                    t[_TYPE],
-                    t[_ID],
-                ),
-                sort=(
-                    True,
-                    srt[_SEV],
-                    srt[_TITLE],
-                    srt[_OWNER],
-                    srt[_DUE],
-                    (not new, not others, -decision.notes),
-                    -level if level else None,
-                    srt[_AGE],
-                    srt[_LATE],
-                    srt[_STATUS],
-                    srt[_PROJECT],
-                    decision.at,
-                    srt[_TYPE],
-                    srt[_ID],
-                ),
-                row_tone=row.row_tone,
-                search_extra=f"{row.search_extra} {changed}",
-            )
-        )
+        entry = before.get(key)
+        if entry is None or not entry.same(row, decision, new, others):
+            entry = _QueueEntry(row, decision, new, others, _queue_row(row, decision, new, others))
+        built[key] = entry
+        rows.append(entry.row)
+    if whole:
+        _QUEUE_ROWS.keep(layout, built)
     return rows, facts
+
+
+@dataclass(frozen=True, slots=True)
+class _QueueEntry:
+    """A queue row and what it was made from (the issue row is compared by identity)."""
+
+    base: GridRow
+    decision: Decision
+    new: bool
+    others: bool
+    row: GridRow
+
+    def same(self, base: GridRow, decision: Decision, new: bool, others: bool) -> bool:
+        return (
+            self.base is base
+            and self.new == new
+            and self.others == others
+            and self.decision == decision
+        )
+
+
+#: the queue rows of the last build, by issue id
+_QUEUE_ROWS: RowMemo[str, _QueueEntry] = RowMemo()
+
+
+def _queue_row(row: GridRow, decision: Decision, new: bool, others: bool) -> GridRow:
+    """The triage queue's row for one issue: its issue row plus the triage columns."""
+    key = row.key
+    c, t, srt = row.cells, row.tones, row.sort
+    level = decision.priority
+    changed = (
+        f"{one_line(decision.by, 8)} {local_time(decision.at)[5:]}"
+        if decision.by and decision.at
+        else ""
+    )
+    return GridRow(
+        key=key,
+        cells=(
+            "",
+            c[_SEV],
+            c[_TITLE],
+            c[_OWNER],
+            c[_DUE],
+            _flags(new, others, decision.notes),
+            PRIORITY_LABELS.get(level, "") if level else "",
+            c[_AGE],
+            c[_LATE],
+            c[_STATUS],
+            c[_PROJECT],
+            changed,
+            c[_TYPE],
+            c[_ID],
+        ),
+        tones=(
+            "accent",
+            t[_SEV],
+            t[_TITLE],
+            t[_OWNER],
+            t[_DUE],
+            "accent",
+            PRIORITY_TONES.get(level or 0, ""),
+            t[_AGE],
+            t[_LATE],
+            t[_STATUS],
+            t[_PROJECT],
+            "dim",
+            t[_TYPE],
+            t[_ID],
+        ),
+        sort=(
+            True,
+            srt[_SEV],
+            srt[_TITLE],
+            srt[_OWNER],
+            srt[_DUE],
+            (not new, not others, -decision.notes),
+            -level if level else None,
+            srt[_AGE],
+            srt[_LATE],
+            srt[_STATUS],
+            srt[_PROJECT],
+            decision.at,
+            srt[_TYPE],
+            srt[_ID],
+        ),
+        row_tone=row.row_tone,
+        search_extra=f"{row.search_extra} {changed}",
+    )
 
 
 def _owners(facts: dict[str, IssueFacts]) -> list[tuple[str, int]]:
@@ -321,7 +365,7 @@ def update_triage(previous: TriageData, snapshot: Snapshot) -> TriageData:
         return build_triage(snapshot)
     issues = snapshot.metrics.issues
     subset = _open(issues.loc[issues["issue_id"].astype("str").isin(changed)])
-    part_rows, part_facts = _build(subset, snapshot, view)
+    part_rows, part_facts = _build(subset, snapshot, view, whole=False)
     fresh = {row.key: row for row in part_rows}
     rows = [
         fresh.pop(row.key, row)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from datetime import date, datetime
+from pathlib import Path
 
 import pandas as pd
 
@@ -75,3 +76,45 @@ def test_timeline_marks_baseline_forecast_slip_and_today() -> None:
     assert line.endswith("┆")
     short = squeeze_timeline(line, 8)
     assert len(short) == 8 and "◇" in short and "◆" in short
+
+
+def test_a_live_change_reformats_only_the_changed_issue_and_shows_it(tmp_path: Path) -> None:
+    """The triage queue reuses the rows of issues that did not change (a 10,000-issue
+    queue would otherwise be formatted again on every save of issues.csv), and what
+    it shows is exactly what a build from nothing shows."""
+    from test_ui_support import AS_OF, write_fixture
+
+    from pmo_tui.metrics import compute
+    from pmo_tui.screens.snapshot import Snapshot
+    from pmo_tui.screens.triage import build_triage
+    from pmo_tui.sources.base import Change
+    from pmo_tui.sources.folder import FolderSource
+    from pmo_tui.widgets.fmt import Formatter
+
+    folder = write_fixture(tmp_path / "data")
+    source = FolderSource(folder)
+    fmt = Formatter()
+
+    def snapshot_of(portfolio):  # type: ignore[no-untyped-def]
+        metrics = compute(portfolio, as_of=AS_OF, config=source.config)
+        return Snapshot(portfolio, metrics, source.config, AS_OF, fmt, datetime(2026, 6, 30))
+
+    before = build_triage(snapshot_of(portfolio := source.load()))
+    issues = folder / "issues.csv"
+    issues.write_text(
+        issues.read_text(encoding="utf-8").replace("Scope creep", "Scope creep [@click=app.quit]"),
+        encoding="utf-8",
+    )
+    changed = source.refresh(portfolio, Change(tables=frozenset({"issues"})))
+    after = build_triage(snapshot_of(changed))
+
+    old, new = {r.key: r for r in before.rows}, {r.key: r for r in after.rows}
+    assert new["I-02"].cells[2] == "Scope creep [@click=app.quit]"
+    assert old["I-02"] is not new["I-02"]
+    assert all(new[k] is old[k] for k in new if k != "I-02")  # reused, not reformatted
+    # the same as a queue built from nothing (another formatter: nothing to reuse)
+    fmt = Formatter()
+    fresh = build_triage(snapshot_of(source.load()))
+    assert [(r.key, r.cells, r.tones, r.sort) for r in fresh.rows] == [
+        (r.key, r.cells, r.tones, r.sort) for r in after.rows
+    ]
