@@ -319,6 +319,10 @@ async def test_a_burst_of_keys_lands_in_the_right_fields(folder: Path) -> None:
         queue(app).move_to_key("I-06")
         await pilot.press("e")
         await wait_until(pilot, lambda: isinstance(app.screen, EditScreen))
+        # the burst starts once the dialog is up with its first field (status) focused
+        await wait_until(
+            pilot, lambda: getattr(app.focused, "id", None) == "edit-status", what="focus"
+        )
         burst = ["tab", *"Zed", "tab", *"crit", "tab", "tab", *"typed fast"]
         for key in burst:  # posted at once, as a terminal delivers a burst
             char = key if len(key) == 1 else None
