@@ -210,6 +210,8 @@ class PmoApp(LiveMixin, TriageService, KioskApp):
         self.post_message(DataReady(snapshot, first=first, change=change))
 
     def on_data_ready(self, message: DataReady) -> None:
+        if not self.is_running:
+            return  # closing: the screens' widgets are being removed
         before = self.snapshot
         if not self.apply_snapshot(message.snapshot):
             return

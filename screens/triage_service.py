@@ -380,6 +380,8 @@ class TriageService(_AppBase):
 
     def _triage_screens_changed(self) -> None:
         """Tell every screen that shows triage state (history, notes, banners)."""
+        if not self.is_running:
+            return  # closing: the screens' widgets are being removed
         for screen in self.screen_stack:
             hook = getattr(screen, "triage_changed", None)
             if callable(hook) and screen.is_mounted:
