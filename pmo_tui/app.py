@@ -293,6 +293,8 @@ class PmoApp(LiveMixin, TriageService, KioskApp):
         )
 
     def broadcast_status(self) -> None:
+        if not self.is_running:
+            return  # closing: the screens' widgets are being removed
         info = self.status_info
         for screen in self.screen_stack:
             if isinstance(screen, DataScreen):
