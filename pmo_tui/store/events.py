@@ -14,11 +14,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from pmo_tui.store.batches import batches
 from pmo_tui.store.records import Event, Note
 from pmo_tui.store.schema import audit, note
 from pmo_tui.store.values import TriageValue, check_item_id, check_kind, decode
-
-_CHUNK = 500
 
 
 def last_ids(conn: Connection) -> tuple[int, int]:
@@ -109,8 +108,7 @@ def notes_on(conn: Connection, by_kind: dict[str, list[str]]) -> tuple[Note, ...
     """Every note on the grouped items, newest first (by time, then id)."""
     found: list[Note] = []
     for kind, ids in by_kind.items():
-        for start in range(0, len(ids), _CHUNK):
-            chunk = ids[start : start + _CHUNK]
+        for chunk in batches(ids):
             query = sa.select(note).where(note.c.kind == kind, note.c.item_id.in_(chunk))
             found.extend(note_of(r) for r in conn.execute(query))
     found.sort(key=lambda n: (n.at, n.id), reverse=True)

@@ -18,12 +18,12 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Connection
 
+from pmo_tui.store.batches import batches
 from pmo_tui.store.errors import InvalidValue
 from pmo_tui.store.schema import forecast
 
 VALUE_COLUMNS = ("project_id", "baseline_date", "forecast_date", "actual_date")
 DATE_COLUMNS = ("baseline_date", "forecast_date", "actual_date")
-_CHUNK = 500
 #: (milestone_id, project_id, baseline_date, forecast_date, actual_date)
 Snapshot = tuple[str, str | None, date | None, date | None, date | None]
 
@@ -170,8 +170,8 @@ def history(
     result: list[Any] = []
     if milestone_ids is not None:
         ids = sorted(set(milestone_ids))
-        for start in range(0, len(ids), _CHUNK):
-            chunk = query.where(forecast.c.milestone_id.in_(ids[start : start + _CHUNK]))
+        for chunk_ids in batches(ids):
+            chunk = query.where(forecast.c.milestone_id.in_(chunk_ids))
             result.extend(conn.execute(chunk).all())
     else:
         result = list(conn.execute(query).all())

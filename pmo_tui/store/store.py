@@ -25,6 +25,7 @@ from pmo_tui.errors import redact
 from pmo_tui.sources.base import Change, WatchState
 from pmo_tui.store import engine as engines
 from pmo_tui.store import events, migrate, mta, watching
+from pmo_tui.store.batches import batches
 from pmo_tui.store.errors import ReadOnlyStore, SchemaMismatch, StoreBusy, StoreError
 from pmo_tui.store.events import note_of
 from pmo_tui.store.location import Location, resolve
@@ -56,7 +57,6 @@ from pmo_tui.store.values import (
 )
 
 T = TypeVar("T")
-_CHUNK = 500
 #: ``triage_frame(ids)`` with more ids than this reads the whole table (one query)
 _WHOLE_TABLE_AFTER = 2000
 TRIAGE_COLUMNS = (
@@ -85,11 +85,6 @@ class _Refused(Exception):
     def __init__(self, result: BulkConflict) -> None:
         super().__init__("refused")
         self.result = result
-
-
-def _chunks(items: Sequence[str], size: int = _CHUNK) -> Iterator[Sequence[str]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 def _triage_of(row: Any) -> Triage:
@@ -280,7 +275,7 @@ class Store:
 
     def _current(self, conn: Connection, ids: Sequence[str], *, lock: bool) -> dict[str, Triage]:
         found: dict[str, Triage] = {}
-        for chunk in _chunks(sorted(set(ids))):
+        for chunk in batches(sorted(set(ids))):
             query = (
                 sa.select(triage).where(triage.c.issue_id.in_(chunk)).order_by(triage.c.issue_id)
             )
@@ -326,7 +321,7 @@ class Store:
                 )
                 return rows, notes
             rows, notes = [], []
-            for chunk in _chunks(wanted):
+            for chunk in batches(wanted):
                 rows += conn.execute(sa.select(*columns).where(triage.c.issue_id.in_(chunk))).all()
                 notes += conn.execute(
                     sa.select(*counts)
