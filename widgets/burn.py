@@ -9,17 +9,15 @@ reads with ``NO_COLOR`` and on 16 colours. Axis labels are our own formats
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
 import pandas as pd
-from rich.segment import Segment
-from textual.strip import Strip
-from textual_plotext import PlotextPlot
+from rich.style import Style
 
 from .fmt import Formatter
+from .textplot import TextPlot
 
 SERIES: tuple[tuple[str, str, str, str], ...] = (
     # column, legend, marker, colour; drawn in this order, so EV is on top where they meet
@@ -87,10 +85,9 @@ MARKER_CLASSES: dict[str, str] = {
     "═": "burn--bac",
     "┆": "burn--today",
 }
-_ESCAPES = re.compile(r"\x1b\[[0-9;]*m")
 
 
-class BurnChart(PlotextPlot):
+class BurnChart(TextPlot):
     """An S-curve for one scope; ``set_series`` replaces the data and redraws.
 
     plotext draws the chart as text; the widget colours the series by their
@@ -114,70 +111,29 @@ class BurnChart(PlotextPlot):
         super().__init__(id=id)
         self.fmt = fmt or Formatter()
         self.series = BurnSeries((), (), (), (), math.nan)
-        self._lines: tuple[tuple[int, int, int, str], list[str]] | None = None
-        self._strips: dict[int, Strip] = {}
 
     def set_series(self, series: BurnSeries, fmt: Formatter | None = None) -> None:
         if fmt is not None:
             self.fmt = fmt
-        if series == self.series and self._lines is not None:
+        if series == self.series and self.has_drawn:
             return
         self.series = series
-        self._lines = None
-        self._strips.clear()
-        self.refresh()
+        self.redraw()
 
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self._strips.clear()
+    def data_identity(self) -> object:
+        return self.series
 
-    def _text_lines(self) -> list[str]:
-        width, height = self.size.width, self.size.height
-        key = (width, height, id(self.series), self.app.theme)
-        if self._lines is None or self._lines[0] != key:
-            self._draw()
-            plt = self.plt
-            plt.plotsize(width, height)
-            plt._set_size(width, height)
-            plt.theme("clear")
-            text = _ESCAPES.sub("", plt.build())
-            self._lines = (key, text.split("\n"))
-            self._strips.clear()
-        return self._lines[1]
-
-    def render_line(self, y: int) -> Strip:
-        width = self.size.width
-        lines = self._text_lines()
-        strip = self._strips.get(y)
-        if strip is not None:
-            return strip
-        base = self.rich_style
-        text = lines[y] if y < len(lines) else ""
-        styles = {
+    def marker_styles(self, base: Style) -> dict[str, Style]:
+        return {
             char: base + self.get_component_rich_style(name, partial=True)
             for char, name in MARKER_CLASSES.items()
         }
-        axis = base + self.get_component_rich_style("burn--axis", partial=True)
-        segments: list[Segment] = []
-        run: list[str] = []
-        run_style = axis
-        for char in text:
-            style = styles.get(char, axis)
-            if style is not run_style and run:
-                segments.append(Segment("".join(run), run_style))
-                run = []
-            run_style = style
-            run.append(char)
-        if run:
-            segments.append(Segment("".join(run), run_style))
-        strip = Strip(segments).adjust_cell_length(width, base)
-        self._strips[y] = strip
-        return strip
 
-    def _draw(self) -> None:
+    def axis_style(self, base: Style) -> Style:
+        return base + self.get_component_rich_style("burn--axis", partial=True)
+
+    def draw(self) -> None:
         plt = self.plt
-        plt.clear_figure()
-        plt.clear_data()
         series = self.series
         width, height = self.size.width, self.size.height
         if series.empty or width < 20 or height < 6:

@@ -19,35 +19,33 @@ from __future__ import annotations
 
 import itertools
 import math
-import re
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, ClassVar
 
 import pandas as pd
-from rich.segment import Segment
+from rich.style import Style
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.strip import Strip
 from textual.widgets import Static
 from textual.worker import get_current_worker
-from textual_plotext import PlotextPlot
 
 from pmo_tui.report.trend import mta_block
 from pmo_tui.text import one_line
 
 from .fmt import Formatter, milestone_label, milestone_tone
 from .grid import Grid, GridColumn, GridRow
+from .textplot import TextPlot
 
 #: line markers, in order (a number per milestone; the legend and the table use them too)
 MARKERS = "123456789ABCDEF"
 #: colour classes cycled over the lines
 COLOURS = 6
 DIAGONAL = "·"
-_ESCAPES = re.compile(r"\x1b\[[0-9;]*m")
 
 HOW_IT_FILLS = (
     "pmo-tui records each milestone's forecast in the triage store whenever the source "
@@ -239,7 +237,7 @@ def mta_rows(data: MtaData, fmt: Formatter) -> list[GridRow]:
 # -- the chart ------------------------------------------------------------------------------
 
 
-class MtaChart(PlotextPlot):
+class MtaChart(TextPlot):
     """Forecast date against report date, one numbered line per milestone, and the diagonal."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -263,64 +261,34 @@ class MtaChart(PlotextPlot):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.data = MtaData()
-        self._lines: tuple[tuple[int, int, int, str], list[str]] | None = None
-        self._strips: dict[int, Strip] = {}
 
     def set_data(self, data: MtaData) -> None:
-        if data == self.data and self._lines is not None:
+        if data == self.data and self.has_drawn:
             return
         self.data = data
-        self._lines = None
-        self._strips.clear()
-        self.refresh()
+        self.redraw()
 
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self._strips.clear()
+    def data_identity(self) -> object:
+        return self.data
 
-    def _text_lines(self) -> list[str]:
-        width, height = self.size.width, self.size.height
-        key = (width, height, id(self.data), self.app.theme)
-        if self._lines is None or self._lines[0] != key:
-            self._draw()
-            plt = self.plt
-            plt.plotsize(width, height)
-            plt._set_size(width, height)
-            plt.theme("clear")
-            self._lines = (key, _ESCAPES.sub("", plt.build()).split("\n"))
-            self._strips.clear()
-        return self._lines[1]
-
-    def render_line(self, y: int) -> Strip:
-        strip = self._strips.get(y)
-        if strip is not None:
-            return strip
-        lines = self._text_lines()
-        base = self.rich_style
+    def marker_styles(self, base: Style) -> dict[str, Style]:
         styles = {
             m: base + self.get_component_rich_style(f"mta--c{n % COLOURS}", partial=True)
             for n, m in enumerate(MARKERS)
         }
         styles[DIAGONAL] = base + self.get_component_rich_style("mta--diagonal", partial=True)
-        axis = base + self.get_component_rich_style("mta--axis", partial=True)
-        text = lines[y] if y < len(lines) else ""
+        return styles
+
+    def axis_style(self, base: Style) -> Style:
+        return base + self.get_component_rich_style("mta--axis", partial=True)
+
+    def marker_start(self, lines: list[str]) -> int:
         # digits in the axis labels are not markers: colour markers inside the frame only
         inside = next((line.find("┌") for line in lines if "┌" in line), -1)
-        segments: list[Segment] = []
-        for n, char in enumerate(text):
-            style = styles.get(char, axis) if n > inside >= 0 else axis
-            if segments and segments[-1].style is style:
-                segments[-1] = Segment(segments[-1].text + char, style)
-            else:
-                segments.append(Segment(char, style))
-        strip = Strip(segments).adjust_cell_length(self.size.width, base)
-        self._strips[y] = strip
-        return strip
+        return inside + 1 if inside >= 0 else sys.maxsize
 
-    def _draw(self) -> None:
+    def draw(self) -> None:
         plt = self.plt
-        plt.clear_figure()
-        plt.clear_data()
         data = self.data
         width, height = self.size.width, self.size.height
         if not data.drawn or width < 30 or height < 8 or not data.report_dates:
