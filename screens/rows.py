@@ -601,7 +601,7 @@ class RowMemo(Generic[K, V]):
     change since the last build is reused instead of formatted again: after a
     live change to issues.csv the triage queue formats the few issues that
     changed, not all 10,000. Only the last build is kept (no growth); a build
-    with another formatter or layout starts afresh.
+    with another formatter (by value) or layout starts afresh.
     """
 
     def __init__(self) -> None:
@@ -649,7 +649,7 @@ def issue_rows(
     inputs = list(
         zip(*(objects(frame[c]) if c in frame else empty for c in _ISSUE_INPUTS), strict=True)
     )
-    layout = (id(fmt), with_project, has_open)
+    layout = (fmt, with_project, has_open)  # Formatter is frozen: compared by value
     before = memo.previous(layout) if memo is not None else {}
     built: dict[tuple[Any, ...], GridRow] = {}
     rows = []

@@ -201,7 +201,7 @@ def _build(
     ones of the last whole build is reused (see ``RowMemo``); a part of the
     queue is built afresh and leaves the memo alone."""
     base = issue_rows(open_issues, snapshot.fmt, memo=_BASE_ROWS if whole else None)
-    layout = (id(snapshot.fmt),)
+    layout = (snapshot.fmt,)
     before = _QUEUE_ROWS.previous(layout) if whole else {}
     built: dict[str, _QueueEntry] = {}
     rows: list[GridRow] = []
