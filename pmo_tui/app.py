@@ -550,8 +550,7 @@ def run(options: Options, early: Preload | None = None) -> int:
     error_log = kiosk_log(options, source.config)
     handler = log_to(error_log or log_path())
     # Read the data while Textual starts and draws the screen (cli started it earlier).
-    loader = early if early is not None else start_preload(options, source)
-    assert loader is not None  # given a source, start_preload always starts
+    loader = early if early is not None else start_preload(source)
     preload: Future[Portfolio] | None = loader.future
     restarts = KioskRestarts()
     app: PmoApp | None = None

@@ -166,11 +166,11 @@ def options_from(args: argparse.Namespace) -> Options:
 
 def _run_tui(args: argparse.Namespace) -> int:
     from pmo_tui.malloc import limit_arenas
-    from pmo_tui.preload import start
+    from pmo_tui.preload import start_early
 
     options = options_from(args)
     limit_arenas()  # before the first thread (the app runs for weeks on a wall)
-    early = start(options)  # the first load runs while the UI is imported
+    early = start_early(options)  # the first load runs while the UI is imported
     try:
         from pmo_tui.app import run
     except BaseException:

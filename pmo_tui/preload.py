@@ -30,14 +30,18 @@ class Preload:
         self.executor.shutdown(wait=False, cancel_futures=True)
 
 
-def start(options: Options, source: Source | None = None) -> Preload | None:
-    """Open the source (unless given) and submit its first load; None if it cannot be opened."""
-    from pmo_tui.sources import open_source
-
-    if source is None:
-        try:
-            source = open_source(options)
-        except Exception:
-            return None  # the app opens it again and says why it cannot
+def start(source: Source) -> Preload:
+    """Submit the first load of an opened source to its own thread."""
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pmo-preload")
     return Preload(source, executor.submit(source.load), executor)
+
+
+def start_early(options: Options) -> Preload | None:
+    """Open the source and start its first load; None if it cannot be opened."""
+    from pmo_tui.sources import open_source
+
+    try:
+        source = open_source(options)
+    except Exception:
+        return None  # the app opens it again and says why it cannot
+    return start(source)
