@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 
 from pmo_tui.screens.snapshot import Snapshot
-from pmo_tui.store import Round, Store
+from pmo_tui.store import TRIAGE_COLUMNS, Round, Store
 
 #: the store is being opened / open / unavailable (refused, broken, none)
 OPENING, OPEN, OFF = "opening", "open", "off"
@@ -120,18 +120,8 @@ def decisions_of(frame: pd.DataFrame) -> dict[str, Decision]:
     out: dict[str, Decision] = {}
     if frame.empty:
         return out
-    columns = [
-        "status",
-        "owner",
-        "priority",
-        "due_date",
-        "version",
-        "updated_by",
-        "updated_at",
-        "notes",
-        "last_note_at",
-    ]
-    arrays = [frame[c].to_numpy(dtype=object) for c in columns]
+    # the frame's columns in Store.triage_frame()'s order, which the unpacking follows
+    arrays = [frame[c].to_numpy(dtype=object) for c in TRIAGE_COLUMNS]
     for issue_id, *values in zip(frame.index, *arrays, strict=True):
         status, owner, priority, due, version, by, at, notes, last_note = (
             _value(v) for v in values

@@ -28,7 +28,7 @@ from pmo_tui.store.records import (
     Saved,
     Triage,
 )
-from pmo_tui.store.store import Store, local_midnight, open_store
+from pmo_tui.store.store import TRIAGE_COLUMNS, Store, local_midnight, open_store
 from pmo_tui.store.values import (
     FIELDS,
     PRIORITY_LABELS,
@@ -42,6 +42,7 @@ __all__ = [
     "FIELDS",
     "PRIORITY_LABELS",
     "STATUSES",
+    "TRIAGE_COLUMNS",
     "AuditEntry",
     "BulkConflict",
     "BulkSaved",
