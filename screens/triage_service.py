@@ -31,7 +31,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual import work
-from textual.css.query import NoMatches
 from textual.message import Message
 
 from pmo_tui.errors import describe
@@ -385,10 +384,7 @@ class TriageService(_AppBase):
         for screen in self.screen_stack:
             hook = getattr(screen, "triage_changed", None)
             if callable(hook) and screen.is_mounted:
-                try:
-                    hook()
-                except NoMatches:
-                    continue  # the app is closing: the screen's widgets are already gone
+                hook()
             screen.refresh_bindings()
         self.broadcast_status()
 
