@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
@@ -66,7 +66,7 @@ class Cells:
     @cached_property
     def trimmed(self) -> pa.Array | pa.ChunkedArray:
         """``text`` without surrounding whitespace (computed when first needed)."""
-        return pc.utf8_trim_whitespace(self.text)
+        return _trimmed(self.text)
 
     @cached_property
     def encoded(self) -> tuple[list[str], np.ndarray]:
@@ -288,6 +288,12 @@ def _native_number(value: Any) -> tuple[float | None, str | None]:
     return None, "not a number"
 
 
+def _raw_then_trimmed(cells: Cells) -> Iterator[pa.Array | pa.ChunkedArray]:
+    """The raw text, then (computed only if asked for) the trimmed text."""
+    yield cells.text
+    yield cells.trimmed
+
+
 def numbers(cells: Cells, decimal: DecimalSep) -> Parsed:
     """Float64 values; blank cells are NaN and not bad."""
     n = len(cells)
@@ -295,7 +301,7 @@ def numbers(cells: Cells, decimal: DecimalSep) -> Parsed:
     blank: np.ndarray | None = None
     if decimal == "." and n:
         # fast path: plain numbers cast at C speed (raw text first, then trimmed)
-        for text in (cells.text, cells.trimmed):
+        for text in _raw_then_trimmed(cells):
             has_blank = (pc.min(pc.binary_length(text)).as_py() or 0) == 0
             blank_text = pc.equal(text, "") if has_blank else None
             source = (
@@ -626,12 +632,49 @@ def _trimmed(text: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
     full copy alive next to the one the frame gets.
     """
     if not isinstance(text, pa.ChunkedArray):
-        return pc.utf8_trim_whitespace(text)
+        return pc.utf8_trim_whitespace(text) if _may_need_trim(text) else text
     blocks = []
     for block in text.chunks:
+        if not _may_need_trim(block):
+            blocks.append(block)
+            continue
         trimmed = pc.utf8_trim_whitespace(block)
         blocks.append(block if _text_bytes(trimmed) == _text_bytes(block) else trimmed)
     return pa.chunked_array(blocks, type=text.type)
+
+
+#: bytes that may begin or end a whitespace character: ASCII blanks, and (to be
+#: safe) any byte of a multi-byte UTF-8 sequence, since NBSP and friends are one
+_EDGE_BLANK = np.zeros(256, dtype=bool)
+_EDGE_BLANK[[9, 10, 11, 12, 13, 32]] = True
+_EDGE_BLANK[0x80:] = True
+
+
+def _may_need_trim(array: pa.Array) -> bool:
+    """Whether any cell may start or end with whitespace, from its first and last bytes.
+
+    Two gathers over the offsets instead of a trimmed copy of every cell: ids,
+    codes and most names have nothing to trim, and that is the common case.
+    """
+    if (
+        len(array) == 0
+        or array.null_count
+        or not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type))
+    ):
+        return len(array) > 0
+    wide = np.int64 if pa.types.is_large_string(array.type) else np.int32
+    offsets = np.frombuffer(array.buffers()[1], dtype=wide)[
+        array.offset : array.offset + len(array) + 1
+    ]
+    data = array.buffers()[2]
+    if data is None or offsets[-1] == offsets[0]:
+        return False
+    chars = np.frombuffer(data, dtype=np.uint8)
+    starts, ends = offsets[:-1], offsets[1:]
+    filled = ends > starts
+    if not filled.all():
+        starts, ends = starts[filled], ends[filled]
+    return bool(_EDGE_BLANK[chars[starts]].any() or _EDGE_BLANK[chars[ends - 1]].any())
 
 
 def _text_bytes(array: pa.Array) -> int:
