@@ -302,7 +302,7 @@ def numbers(cells: Cells, decimal: DecimalSep) -> Parsed:
     if decimal == "." and n:
         # fast path: plain numbers cast at C speed (raw text first, then trimmed)
         for text in _raw_then_trimmed(cells):
-            has_blank = (pc.min(pc.binary_length(text)).as_py() or 0) == 0
+            has_blank = has_empty_cell(text)
             blank_text = pc.equal(text, "") if has_blank else None
             source = (
                 pc.if_else(blank_text, pa.scalar(None, text.type), text)
@@ -614,12 +614,8 @@ def texts(cells: Cells) -> Parsed:
     else:
         cached = cells.__dict__.get("trimmed")
         text = cached if cached is not None else _trimmed(cells.text)
-    if len(text) and (pc.min(pc.binary_length(text)).as_py() or 0) == 0:
+    if has_empty_cell(text):
         text = pc.if_else(pc.equal(text, ""), pa.scalar(None, text.type), text)
-    if isinstance(text, pa.ChunkedArray):
-        # one contiguous large_string array, as pandas keeps its str columns: later
-        # lookups need not walk the reader's blocks
-        text = text.cast(pa.large_string()).combine_chunks()
     series = text.to_pandas()
     return Parsed(series, np.zeros(len(cells), dtype=bool), {})
 
@@ -656,16 +652,9 @@ def _may_need_trim(array: pa.Array) -> bool:
     Two gathers over the offsets instead of a trimmed copy of every cell: ids,
     codes and most names have nothing to trim, and that is the common case.
     """
-    if (
-        len(array) == 0
-        or array.null_count
-        or not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type))
-    ):
+    offsets = text_offsets(array)
+    if offsets is None:
         return len(array) > 0
-    wide = np.int64 if pa.types.is_large_string(array.type) else np.int32
-    offsets = np.frombuffer(array.buffers()[1], dtype=wide)[
-        array.offset : array.offset + len(array) + 1
-    ]
     data = array.buffers()[2]
     if data is None or offsets[-1] == offsets[0]:
         return False
@@ -675,6 +664,49 @@ def _may_need_trim(array: pa.Array) -> bool:
     if not filled.all():
         starts, ends = starts[filled], ends[filled]
     return bool(_EDGE_BLANK[chars[starts]].any() or _EDGE_BLANK[chars[ends - 1]].any())
+
+
+def text_offsets(array: pa.Array) -> np.ndarray | None:
+    """The ``len + 1`` offsets of a string array without nulls (a view), else None."""
+    if (
+        len(array) == 0
+        or array.null_count
+        or not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type))
+    ):
+        return None
+    wide = np.int64 if pa.types.is_large_string(array.type) else np.int32
+    return np.frombuffer(array.buffers()[1], dtype=wide)[
+        array.offset : array.offset + len(array) + 1
+    ]
+
+
+def longest_cell(column: pa.Array | pa.ChunkedArray) -> int:
+    """Bytes in the longest cell of a text column, from its offsets (0 for no text)."""
+    return _cell_bytes(column, longest=True)
+
+
+def has_empty_cell(column: pa.Array | pa.ChunkedArray) -> bool:
+    """Whether any cell of a text column is ``""``, from its offsets."""
+    return len(column) > 0 and _cell_bytes(column, longest=False) == 0
+
+
+def _cell_bytes(column: pa.Array | pa.ChunkedArray, *, longest: bool) -> int:
+    """The byte length of the longest (or shortest) cell; nulls count as empty."""
+    found: int | None = None
+    blocks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+    for block in blocks:
+        if len(block) == 0:
+            continue
+        if block.type == pa.null():
+            value = 0
+        elif (offsets := text_offsets(block)) is not None:
+            lengths = np.diff(offsets)
+            value = int(lengths.max() if longest else lengths.min())
+        else:
+            lengths_pa = pc.fill_null(pc.binary_length(block), 0)
+            value = int((pc.max if longest else pc.min)(lengths_pa).as_py() or 0)
+        found = value if found is None else (max(found, value) if longest else min(found, value))
+    return found or 0
 
 
 def _text_bytes(array: pa.Array) -> int:

@@ -26,12 +26,11 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from pmo_tui.problems import Problem, Severity
 from pmo_tui.sources.files import Refused
-from pmo_tui.sources.parse import Cells
+from pmo_tui.sources.parse import Cells, longest_cell
 from pmo_tui.sources.sniff import UndecodableError, decode, sniff_delimiter, utf8_prefix
 
 #: Excel's own limit for one cell; longer cells are not from a real export
@@ -238,7 +237,7 @@ def _parse_fast(payload: bytes, delim: str) -> tuple[pa.Table, np.ndarray]:
             raise _SlowPath
     else:
         starts = np.arange(1, table.num_rows + 1, dtype=np.int64)
-    if len(payload) > MAX_CELL and any(_longest(c) > MAX_CELL for c in table.columns):
+    if len(payload) > MAX_CELL and any(longest_cell(c) > MAX_CELL for c in table.columns):
         raise _SlowPath
     return table, starts
 
@@ -276,13 +275,6 @@ def _text_columns(options: pacsv.ConvertOptions, width: int) -> pacsv.ConvertOpt
         auto_dict_encode=False,
         timestamp_parsers=[],
     )
-
-
-def _longest(column: pa.ChunkedArray) -> int:
-    """Bytes in the longest cell of a text column (0 for a column of nulls)."""
-    if column.type == pa.null():
-        return 0
-    return int(pc.max(pc.binary_length(column)).as_py() or 0)
 
 
 def _columns(table: pa.Table, starts: np.ndarray, file: str) -> RawTable:
