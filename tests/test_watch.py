@@ -363,6 +363,11 @@ def test_folder_deleted_and_recreated(watching: Running, folder: Path) -> None:
     watching.wait_for(health(Health.LIVE), timeout=3.0)
     resync, _ = watching.wait_for(is_change, timeout=1.0)
     assert isinstance(resync.item, Change) and resync.item.tables == frozenset(), "a full re-check"
+    # issues.csv was written while the watcher restarted: whether its event lands
+    # before or after the restart's snapshot of the folder is a race, so one more
+    # report of issues alone may follow (harmless: the reload reads the same file)
+    for extra in watching.changes(0.4):
+        assert isinstance(extra.item, Change) and extra.item.tables == {"issues"}
     atomic_write(folder / "projects.csv", "project_id,name,budget\nP-1,Alpha,1\n")
     later, _ = watching.wait_for(is_change, timeout=1.0)
     assert isinstance(later.item, Change) and later.item.tables == {"projects"}
