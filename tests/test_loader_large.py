@@ -83,3 +83,27 @@ def test_large_file_loads_like_the_one_column_at_a_time_path(
     padded_or_odd = sum(1 for i in range(ROWS) if i not in bad and (i % 1000 == 0 or i % 2))
     assert (costs["project_id"] == "P-2").sum() == padded_or_odd, "padded ids trimmed"
     assert costs["amount"].iloc[:3].tolist() == [0.0, 1.01, 2.02]
+
+
+def test_side_by_side_conversion_keeps_order_and_the_first_error() -> None:
+    """Columns converted in threads come back in column order, and the error a
+    sequential loop would have raised first is the one raised."""
+    items = list(range(9))
+    assert parallel.each(lambda i: i * i, items) == [i * i for i in items]
+    with parallel.limited(1):
+        assert parallel.workers() == 1
+        assert parallel.each(lambda i: -i, items) == [-i for i in items]
+
+    def fail_late_lane(i: int) -> int:
+        if i in (1, 2):  # item 1 runs in another lane than item 2 when there are two
+            raise ValueError(f"item {i}")
+        return i
+
+    with pytest.raises(ValueError, match="item 1"):
+        parallel.each(fail_late_lane, items)
+
+
+def test_a_refresh_leaves_a_core_for_the_screen() -> None:
+    with parallel.background():
+        assert parallel.workers() == max(1, parallel.cores() - 1)
+    assert parallel.workers() == parallel.cores()

@@ -34,6 +34,7 @@ from pathlib import Path
 from pmo_tui.config import CONFIG_NAME, SourceOptions, find_config, load_config
 from pmo_tui.model import TABLES, Portfolio, TableState, assemble
 from pmo_tui.problems import Problem, Severity
+from pmo_tui.sources import parallel
 from pmo_tui.sources.aliases import norm, table_for_name
 from pmo_tui.sources.base import Change, WatchState
 from pmo_tui.sources.files import Refused, is_ignored, read_bytes
@@ -156,7 +157,8 @@ class FolderSource:
             old_layout = self._layout
             layout = self._discover()
             tables |= {t for t in TABLES if layout.signature(t) != old_layout.signature(t)}
-            updates = self._read_tables(sorted(tables), layout, previous, at)
+            with parallel.background():  # a core stays free for the screen
+                updates = self._read_tables(sorted(tables), layout, previous, at)
             for name in TABLES:
                 if name not in updates:
                     updates[name] = previous.states[name].checked(at)

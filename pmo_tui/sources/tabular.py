@@ -29,6 +29,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from pmo_tui.problems import Problem, Severity
+from pmo_tui.sources import parallel
 from pmo_tui.sources.files import Refused
 from pmo_tui.sources.parse import Cells, longest_cell
 from pmo_tui.sources.sniff import UndecodableError, decode, sniff_delimiter, utf8_prefix
@@ -213,7 +214,9 @@ def _parse_fast(payload: bytes, delim: str) -> tuple[pa.Table, np.ndarray]:
         table = pacsv.read_csv(
             pa.py_buffer(payload),  # zero-copy, and read without the GIL
             read_options=pacsv.ReadOptions(
-                autogenerate_column_names=True, use_threads=True, block_size=BLOCK_BYTES
+                autogenerate_column_names=True,
+                use_threads=parallel.workers() > 1,
+                block_size=BLOCK_BYTES,
             ),
             parse_options=pacsv.ParseOptions(
                 delimiter=delim,
