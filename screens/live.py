@@ -261,6 +261,10 @@ class LiveMixin(_Base):
     def on_watch_health(self, message: WatchHealth) -> None:
         before = self.watch_state
         self.watch_state = message.state
+        if message.state.health in (Health.LIVE, Health.POLLING) and self.snapshot is not None:
+            # a healthy watcher checked the source (a rescan, a poll): that is a check
+            # even when nothing changed (the app's clock, which tests may pin)
+            self.last_checked = self.clock()
         was_trouble = before is not None and before.health in TROUBLE
         trouble = message.state.health in TROUBLE
         if trouble and not was_trouble:

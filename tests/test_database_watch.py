@@ -31,8 +31,10 @@ from pmo_tui.demo import write_demo
 from pmo_tui.model import TABLES
 from pmo_tui.sources.base import Change, Health, WatchState
 from pmo_tui.sources.database import DatabaseSource, import_source, init_schema
+from pmo_tui.sources.db_listen import watch_postgres
 from pmo_tui.sources.db_read import pg_conninfo
 from pmo_tui.sources.db_schema import CHANNEL, parse_url
+from pmo_tui.sources.db_watch import watch_sqlite
 
 IN_CI = bool(os.environ.get("CI"))
 
@@ -436,3 +438,37 @@ def test_postgres_refresh_while_the_server_is_down_keeps_rows_stale(
     fresh = source.refresh(stale, Change(tables=frozenset({"issues", "projects"})))
     assert fresh.stale == {}
     source.close()
+
+
+# -- heartbeats: a quiet database was still checked ----------------------------------
+
+
+def _drain(items: Iterator[object], stop: threading.Event, seconds: float) -> list[object]:
+    out: list[object] = []
+    timer = threading.Timer(seconds, stop.set)
+    timer.start()
+    try:
+        out.extend(items)
+    finally:
+        timer.cancel()
+    return out
+
+
+def test_sqlite_quiet_source_reports_heartbeats_and_no_change(
+    sqlite_source: tuple[DatabaseSource, Path],
+) -> None:
+    _, path = sqlite_source
+    stop = threading.Event()
+    seen = _drain(watch_sqlite(path, stop, heartbeat=0.2), stop, 1.1)
+    assert not [i for i in seen if isinstance(i, Change)], "nothing was committed"
+    live = [i for i in seen if isinstance(i, WatchState) and i.health is Health.LIVE]
+    assert len(live) >= 4, f"the first LIVE and a heartbeat per 0.2 s, got {seen}"
+
+
+def test_postgres_counter_check_reports_a_heartbeat(pg_source: DatabaseSource) -> None:
+    pg_source.load()
+    stop = threading.Event()
+    seen = _drain(watch_postgres(pg_source, stop, check_every=0.3, wait=0.1), stop, 1.5)
+    assert not [i for i in seen if isinstance(i, Change)], "nothing was committed"
+    live = [i for i in seen if isinstance(i, WatchState) and i.health is Health.LIVE]
+    assert len(live) >= 3, f"LIVE, then one per 0.3 s counter check, got {seen}"

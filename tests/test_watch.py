@@ -16,7 +16,7 @@ import threading
 import time
 import zipfile
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -325,6 +325,25 @@ def test_since_reports_a_save_that_landed_before_watching_started(folder: Path) 
     try:
         seen, _ = running.wait_for(is_change, timeout=1.0)
         assert isinstance(seen.item, Change) and seen.item.tables == {"issues"}
+    finally:
+        running.close()
+
+
+def test_a_quiet_folder_reports_each_rescan_as_a_heartbeat(folder: Path) -> None:
+    """Nothing changes: every periodic rescan still says the folder was checked (so the
+    wall's "checked" time moves), and no reload is asked for."""
+    running = Running(folder, settings=replace(FAST, rescan=0.2))
+    try:
+        first = running.next()
+        assert isinstance(first.item, WatchState) and first.item.health is Health.LIVE
+        seen = running.collect(1.1)
+        beats = [s for s in seen if isinstance(s.item, WatchState)]
+        assert not [s for s in seen if isinstance(s.item, Change)], "nothing changed"
+        assert len(beats) >= 3, f"a heartbeat per 0.2 s rescan, got {len(beats)}"
+        assert all(b.item.health is Health.LIVE for b in beats)  # type: ignore[union-attr]
+        atomic_write(folder / "issues.csv", "issue_id,project_id,title\nI-9,P-1,later\n")
+        seen_change, _ = running.wait_for(is_change, timeout=1.5)
+        assert isinstance(seen_change.item, Change) and seen_change.item.tables == {"issues"}
     finally:
         running.close()
 

@@ -24,6 +24,8 @@ import threading
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import suppress
+from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from pmo_tui.errors import redact
@@ -112,7 +114,8 @@ def watch_postgres(
             known = current
             failures = 0
             backoff.reset()
-            yield from _listen(conn, stop, wait, check_every, known)
+            alive = WatchState(Health.LIVE, f"listening to {description}")
+            yield from _listen(conn, stop, wait, check_every, known, alive=alive)
             return
         except psycopg.Error as exc:
             failures += 1
@@ -134,9 +137,17 @@ def _counters(conn: Any) -> dict[str, int]:
 
 
 def _listen(
-    conn: Any, stop: threading.Event, wait: float, check_every: float, known: dict[str, int]
-) -> Iterator[Change]:
-    """Until stop: notifications -> Changes; a periodic counter check. Raises on disconnect."""
+    conn: Any,
+    stop: threading.Event,
+    wait: float,
+    check_every: float,
+    known: dict[str, int],
+    *,
+    alive: WatchState,
+) -> Iterator[Change | WatchState]:
+    """Until stop: notifications -> Changes; a periodic counter check, which reports
+    ``alive`` again (a heartbeat: the source was checked) when it found nothing
+    missed. Raises on disconnect."""
     next_check = time.monotonic() + check_every
     notified: set[str] = set()  # tables named by notifications since the last check
     while not stop.is_set():
@@ -161,3 +172,5 @@ def _listen(
             notified.clear()
             if missed:
                 yield Change(tables=missed, causes=tuple(sorted(missed)))
+            else:
+                yield replace(alive, at=datetime.now())

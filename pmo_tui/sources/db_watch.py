@@ -76,12 +76,15 @@ def watch_sqlite(
     versions: Mapping[str, int] | None = None,
     interval: float = 0.05,
     identity_every: float = 1.0,
+    heartbeat: float = 30.0,
     backoff: Backoff | None = None,
 ) -> Iterator[Change | WatchState]:
     """Yield changes to the SQLite source at ``path`` until ``stop`` is set.
 
     ``versions`` are the counters as of the caller's last load, so a commit that
-    landed between that load and this call is reported at once.
+    landed between that load and this call is reported at once. Every
+    ``heartbeat`` seconds without a change, ``LIVE`` is reported again: the
+    source was checked (the status bar's "checked" time moves).
     """
     backoff = backoff or Backoff(initial=0.25, cap=10.0)
     known: dict[str, int] | None = dict(versions) if versions else None
@@ -108,6 +111,7 @@ def watch_sqlite(
             failures = 0
             backoff.reset()
             next_identity = time.monotonic() + identity_every
+            next_beat = time.monotonic() + heartbeat
             while not stop.wait(interval):
                 if time.monotonic() >= next_identity:
                     next_identity = time.monotonic() + identity_every
@@ -115,7 +119,11 @@ def watch_sqlite(
                         raise _Gone(f"{path} was replaced by another file")
                 version = _data_version(conn)
                 if version == seen:
+                    if time.monotonic() >= next_beat:
+                        next_beat = time.monotonic() + heartbeat
+                        yield WatchState(Health.LIVE, state.reason)
                     continue
+                next_beat = time.monotonic() + heartbeat
                 seen = version
                 current = _counters(conn)
                 changed = changed_tables(known, current)

@@ -248,7 +248,7 @@ class _Session:
                 now = time.monotonic()
                 self._check_folder()
                 if now >= next_scan:
-                    self._rescan(settler, now)
+                    found = self._rescan(settler, now)
                     next_scan = now + self.interval
                     if self.poll is None and self.notify is None and now >= next_upgrade:
                         next_upgrade = now + s.upgrade_every
@@ -256,6 +256,11 @@ class _Session:
                         if self.notify is not None:
                             next_scan = now + self.interval
                             yield self.state()
+                            found = True
+                    if not found and not len(settler):
+                        # a heartbeat: the folder was checked and nothing changed, so
+                        # "last checked" moves on a quiet wall display too
+                        yield self.state()
                 ready = settler.poll(now)
                 if ready:
                     change = self._change(ready)
@@ -305,11 +310,15 @@ class _Session:
                 f"{_display(self.folder)} was replaced; watching the new folder",
             )
 
-    def _rescan(self, settler: Settler, now: float) -> None:
+    def _rescan(self, settler: Settler, now: float) -> bool:
+        """Stat every file; start settling the changed ones. Whether any changed."""
         current = scan(self.folder)
+        found = False
         for name in current.keys() | self.known.keys():
             if name not in settler and current.get(name) != self.known.get(name):
                 settler.touch(name, self.folder / name, now)
+                found = True
+        return found
 
     def _change(self, ready: list[tuple[str, Stat | None]]) -> Change | None:
         names: list[str] = []
