@@ -288,6 +288,8 @@ class TriageService(_AppBase):
                 try:
                     self._refresh_triage(full)
                 except Exception as exc:
+                    if self._store_stop.is_set():
+                        return  # closing: the store was closed under this read
                     self._log_exception(exc)
                     self.post_message(
                         StoreHealth(WatchState(Health.FAILED, f"cannot read: {describe(exc)}"))

@@ -215,3 +215,35 @@ def test_plain_postgresql_urls_use_psycopg_3() -> None:
     location = resolve("postgresql://u:secret@h/db", source=None, read_only=False)
     assert location.url.drivername == "postgresql+psycopg"
     assert location.path is None
+
+
+def test_closing_the_store_waits_for_a_read_under_way(tmp_path: Path) -> None:
+    """The app closes the store on exit while a worker may be reading it. The
+    read-only store of a folder without triage lives in memory on one connection
+    shared by the threads: closing it under the reader crashed the interpreter
+    (sqlite3, a segmentation fault at the end of a test run)."""
+    import threading
+    import time
+
+    folder = tmp_path / "portfolio"
+    folder.mkdir()
+    store = open_store(None, source=str(folder), read_only=True)
+    assert store.location.missing, "no store file: the in-memory one"
+    started, got = threading.Event(), []
+
+    def slow(conn: object) -> int:
+        started.set()
+        time.sleep(0.3)
+        return int(conn.exec_driver_sql("SELECT 41 + 1").scalar())  # type: ignore[attr-defined]
+
+    reader = threading.Thread(target=lambda: got.append(store._read(slow)))
+    reader.start()
+    assert started.wait(2.0)
+    began = time.monotonic()
+    store.close()
+    waited = time.monotonic() - began
+    reader.join(2.0)
+    assert got == [42], "the read under way finished on an open connection"
+    assert waited >= 0.1, "close() waited for it"
+    with pytest.raises(StoreError, match="closed"):
+        store.events_since(0)

@@ -145,6 +145,11 @@ class Store:
         self._own = watching.OwnChanges()
         #: the SQLite file the engine works on (None for PostgreSQL and memory)
         self._file = location.path if engine.url.database not in (None, "", ":memory:") else None
+        #: reads and writes under way; close() waits for them (an in-memory store shares
+        #: one connection between threads: closing it under a reader crashed sqlite3)
+        self._users = 0
+        self._closed = False
+        self._use = threading.Condition()
 
     # -- identity --------------------------------------------------------------
 
@@ -161,8 +166,26 @@ class Store:
             return str(self.location.path)
         return redact(self.location.url.render_as_string(hide_password=True))
 
-    def close(self) -> None:
+    def close(self, timeout: float = 5.0) -> None:
+        """Close the connections once the reads and writes under way have ended
+        (waiting at most ``timeout`` seconds); later ones raise :class:`StoreError`."""
+        with self._use:
+            self._closed = True
+            self._use.wait_for(lambda: self._users == 0, timeout)
         self.engine.dispose()
+
+    @contextmanager
+    def _in_use(self) -> Iterator[None]:
+        with self._use:
+            if self._closed:
+                raise StoreError(f"the store ({self.description}) is closed")
+            self._users += 1
+        try:
+            yield
+        finally:
+            with self._use:
+                self._users -= 1
+                self._use.notify_all()
 
     def __enter__(self) -> Store:
         return self
@@ -198,7 +221,7 @@ class Store:
     @contextmanager
     def _reading(self) -> Iterator[Connection]:
         """One consistent snapshot for several queries."""
-        with self.engine.connect() as plain:
+        with self._in_use(), self.engine.connect() as plain:
             conn = plain
             if self.dialect == "postgresql":
                 conn = plain.execution_options(isolation_level="REPEATABLE READ")
@@ -243,7 +266,7 @@ class Store:
         while True:
             attempt += 1
             try:
-                with engines.writer(self.engine) as conn:
+                with self._in_use(), engines.writer(self.engine) as conn:
                     if disconnected and recover is not None:
                         with conn.begin():
                             done = recover(conn, changeset)
