@@ -61,6 +61,9 @@ if TYPE_CHECKING:
 else:
     _AppBase = object
 
+#: what a snapshot caches that depends on the triage view, not only on its figures
+VIEW_SLOTS = frozenset({"triage", "triage-view"})
+
 #: the store opens after the first paint, or this many seconds after the start at the latest
 #: (a source whose first load takes longer does not keep triage waiting for it)
 STORE_OPEN_LATEST = 2.0
@@ -364,14 +367,23 @@ class TriageService(_AppBase):
             received_at=snapshot.received_at,
         )
         bind(fresh, view)
-        # the S-curves do not depend on issues: reuse them instead of recomputing
-        for slot in [s for s in list(snapshot._cache) if isinstance(s, tuple) and s[0] == "curve"]:
-            fresh._cache[slot] = snapshot._cache[slot]
-        # the milestones did not change: neither did the rows built from them
-        if fresh.metrics.milestones is snapshot.metrics.milestones:
-            for name in ("upcoming-rows", "milestone-reasons"):
-                if name in snapshot._cache:
-                    fresh._cache[name] = snapshot._cache[name]
+        if metrics is snapshot.metrics:
+            # no decision moved a figure (e.g. none at all, the usual start): every view
+            # built from the figures holds; only the triage queue shows the decisions
+            for slot, value in list(snapshot._cache.items()):
+                if slot not in VIEW_SLOTS:
+                    fresh._cache.setdefault(slot, value)
+            fresh._by_project.update(snapshot._by_project)
+        else:
+            # the S-curves do not depend on issues: reuse them instead of recomputing
+            curves = [s for s in list(snapshot._cache) if isinstance(s, tuple) and s[0] == "curve"]
+            for slot in curves:
+                fresh._cache[slot] = snapshot._cache[slot]
+            # the milestones did not change: neither did the rows built from them
+            if fresh.metrics.milestones is snapshot.metrics.milestones:
+                for name in ("upcoming-rows", "milestone-reasons"):
+                    if name in snapshot._cache:
+                        fresh._cache[name] = snapshot._cache[name]
         views.warm(fresh)
         from pmo_tui.screens.triage import TriageData, build_triage, update_triage
 

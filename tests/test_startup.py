@@ -15,13 +15,17 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 from test_ui_support import FrozenSource, make_app, wait_for_data, write_fixture
-from triage_ui_support import wait_for_store, wait_until
+from triage_ui_support import seed_history, wait_for_store, wait_until
 
+from pmo_tui import app as app_module
+from pmo_tui.app import PmoApp
 from pmo_tui.model import Portfolio
 from pmo_tui.screens import triage_service
+from pmo_tui.screens.snapshot import Snapshot
 from pmo_tui.screens.triage_state import OPEN, OPENING
 
 TESTS = Path(__file__).resolve().parent
@@ -133,3 +137,72 @@ async def test_a_slow_first_load_does_not_keep_the_store_waiting(
             assert app.triage_view.state == OPEN
     finally:
         slow.release.set()
+
+
+class RecordingApp(PmoApp):
+    """The app, keeping every snapshot it put on screen (in order)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.applied: list[Snapshot] = []
+
+    def apply_snapshot(self, snapshot: Snapshot) -> bool:
+        shown = super().apply_snapshot(snapshot)
+        if shown:
+            self.applied.append(snapshot)
+        return shown
+
+
+class SilentStoreApp(RecordingApp):
+    """The app with a store that never answers (its opening hangs)."""
+
+    def start_store(self) -> None:
+        return
+
+
+def recording_app(folder: Path, cls: type[RecordingApp] = RecordingApp) -> RecordingApp:
+    plain = make_app(folder)
+    return cls(plain.options, plain.source, clock=plain.clock, error_log=plain.error_log)
+
+
+def prepared(app: PmoApp) -> bool:
+    return app.snapshot is not None and app.snapshot.peek("project-rows") is not None
+
+
+async def test_drill_down_views_are_built_once_for_the_data_with_the_decisions(
+    tmp_path: Path,
+) -> None:
+    folder = write_fixture(tmp_path / "portfolio")
+    seed_history(folder)  # I-04: owner Dirk Laan, in progress
+    app = recording_app(folder)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_for_store(pilot, app)
+        await wait_until(pilot, lambda: prepared(app), 10.0, "the drill-down views")
+        first, current = app.applied[0], app.snapshot
+        assert current is not None and current is not first
+        assert first.peek("triage") is None and first.peek("project-rows") is None
+        rows = {row.key: row for row in current.peek("triage").rows}
+        assert "Dirk Laan" in rows["I-04"].cells and "in progress" in rows["I-04"].cells
+
+
+async def test_a_store_without_decisions_keeps_the_first_views(tmp_path: Path) -> None:
+    app = recording_app(write_fixture(tmp_path / "portfolio"))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_for_store(pilot, app)
+        first, current = app.applied[0], app.snapshot
+        assert current is not None and current is not first
+        assert current.metrics is first.metrics
+        # the rows on screen are the same objects: nothing was formatted again
+        assert current.peek("programme-rows") is first.peek("programme-rows") is not None
+
+
+async def test_without_an_answer_from_the_store_the_drill_downs_are_prepared_anyway(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(app_module, "PREPARE_FIRST_LATEST", 0.3)
+    app = recording_app(write_fixture(tmp_path / "portfolio"), SilentStoreApp)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_for_data(pilot, app)
+        await wait_until(pilot, lambda: prepared(app), 10.0, "the drill-down views")
+        assert app.triage_view.state == OPENING
+        assert app.applied == [app.snapshot]
