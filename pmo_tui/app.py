@@ -32,6 +32,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from pmo_tui.config import Config
 from pmo_tui.errors import describe
+from pmo_tui.malloc import release_free_memory
 from pmo_tui.metrics import MetricsEngine
 from pmo_tui.model import Portfolio
 from pmo_tui.options import Options
@@ -216,6 +217,11 @@ class PmoApp(LiveMixin, TriageService, KioskApp):
         if get_current_worker().is_cancelled:
             return  # a newer load started meanwhile; its snapshot wins
         self.post_message(DataReady(snapshot, first=first, change=change))
+        if previous is not None:
+            # a refresh's parse buffers and intermediate frames (after the first load, the
+            # store's refresh and the prepare trim: pages released now would be faulted in
+            # again by the first paint)
+            release_free_memory()
 
     def on_data_ready(self, message: DataReady) -> None:
         if not self.is_running:
@@ -256,6 +262,7 @@ class PmoApp(LiveMixin, TriageService, KioskApp):
             views.prepare(snapshot)
         except Exception as exc:
             self._log_exception(exc)
+        release_free_memory()
 
     def on_load_failed(self, message: LoadFailed) -> None:
         self.loading = False

@@ -47,6 +47,7 @@ from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from pmo_tui.errors import describe
+from pmo_tui.malloc import release_free_memory
 from pmo_tui.screens.changes import ChangeSummary, summarize
 from pmo_tui.sources.base import Change, Health, WatchState
 from pmo_tui.sources.coalesce import merge
@@ -423,6 +424,7 @@ class LiveMixin(_Base):
                 views.prepare(snapshot)
         except Exception as exc:
             self._log_exception(exc)
+        release_free_memory()
 
     # -- health --------------------------------------------------------------------------
     def data_age(self) -> timedelta | None:

@@ -39,6 +39,7 @@ from textual import work
 from textual.message import Message
 
 from pmo_tui.errors import describe
+from pmo_tui.malloc import release_free_memory
 from pmo_tui.screens import views
 from pmo_tui.screens.snapshot import Snapshot
 from pmo_tui.screens.triage_news import News, summarise
@@ -354,6 +355,7 @@ class TriageService(_AppBase):
             fresh = self._with_view(snapshot, view)
             self.post_message(DataReady(fresh, first=False))
         self.post_message(TriageReady(view, lines))
+        release_free_memory()  # the overlay's frames, the queue's build
 
     def _with_view(self, snapshot: Snapshot, view: TriageView) -> Snapshot:
         """``snapshot``'s source data with ``view``'s decisions (worker thread)."""
