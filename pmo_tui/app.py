@@ -32,7 +32,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from pmo_tui.config import Config
 from pmo_tui.errors import describe
-from pmo_tui.malloc import release_free_memory
+from pmo_tui.malloc import release_free_memory, restore_collector
 from pmo_tui.metrics import MetricsEngine
 from pmo_tui.model import Portfolio
 from pmo_tui.options import Options
@@ -230,6 +230,8 @@ class PmoApp(LiveMixin, TriageService, KioskApp):
         if not self.apply_snapshot(message.snapshot):
             return
         self.after_snapshot(before, message.snapshot, message.change)
+        if before is None:
+            self.call_after_refresh(restore_collector)  # the start is over (see pmo_tui.malloc)
         if before is None and self.triage_view.state == OPENING:
             # The store opens after this paint, and a snapshot with its decisions replaces
             # this one a moment later: build the drill-down views (and the triage queue)
@@ -265,6 +267,7 @@ class PmoApp(LiveMixin, TriageService, KioskApp):
         release_free_memory()
 
     def on_load_failed(self, message: LoadFailed) -> None:
+        restore_collector()
         self.loading = False
         self.load_error = message.reason
         self.notify_plain(
