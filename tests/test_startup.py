@@ -206,3 +206,27 @@ async def test_without_an_answer_from_the_store_the_drill_downs_are_prepared_any
         await wait_until(pilot, lambda: prepared(app), 10.0, "the drill-down views")
         assert app.triage_view.state == OPENING
         assert app.applied == [app.snapshot]
+
+
+@pytest.mark.parametrize("theme", ["pmo-dark", "pmo-contrast", "pmo-light"])
+async def test_the_app_starts_in_its_theme_and_can_switch(tmp_path: Path, theme: str) -> None:
+    app = make_app(write_fixture(tmp_path / "portfolio"), theme=theme)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_for_data(pilot, app)
+        assert app.theme == theme
+        assert app.has_class(f"-theme-{theme}")
+        wanted = app.get_theme(theme)
+        assert wanted is not None and wanted.primary is not None
+        assert app.get_css_variables()["primary"].lower() == wanted.primary.lower()
+        app.theme = "pmo-light" if theme != "pmo-light" else "pmo-dark"
+        await pilot.pause(0.1)
+        assert not app.has_class(f"-theme-{theme}")
+
+
+async def test_an_unknown_theme_falls_back_to_the_default_and_says_so(tmp_path: Path) -> None:
+    app = make_app(write_fixture(tmp_path / "portfolio"), theme="no-such-theme")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_for_data(pilot, app)
+        assert app.theme == "pmo-dark"
+        notes = [n.message for n in app._notifications]
+        assert any("Unknown theme 'no-such-theme'" in n for n in notes), notes
