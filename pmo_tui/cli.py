@@ -165,6 +165,16 @@ def options_from(args: argparse.Namespace) -> Options:
 
 
 def _run_tui(args: argparse.Namespace) -> int:
+    from pmo_tui.malloc import relax_collector, restore_collector
+
+    relax_collector()  # collect less often until the first paint (PmoApp restores it then)
+    try:
+        return _start_tui(args)
+    finally:
+        restore_collector()
+
+
+def _start_tui(args: argparse.Namespace) -> int:
     from pmo_tui.malloc import limit_arenas
     from pmo_tui.preload import start_early
 

@@ -110,6 +110,10 @@ class DataScreen(Screen[None]):
             self.show(latest)  # a kept screen that missed a refresh while off the stack
 
     # -- data --------------------------------------------------------------------
+    def warm(self, snapshot: Snapshot) -> None:
+        """Build what :meth:`show` will need from ``snapshot`` (a worker thread; cached
+        on the snapshot), so that showing it on the UI thread only swaps rows."""
+
     def show(self, snapshot: Snapshot) -> None:
         """Update every widget in place from ``snapshot`` (override, call super)."""
         self.snapshot = snapshot

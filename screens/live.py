@@ -47,6 +47,7 @@ from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from pmo_tui.errors import describe
+from pmo_tui.malloc import release_free_memory
 from pmo_tui.screens.changes import ChangeSummary, summarize
 from pmo_tui.sources.base import Change, Health, WatchState
 from pmo_tui.sources.coalesce import merge
@@ -427,6 +428,7 @@ class LiveMixin(_Base):
                 views.prepare(snapshot)
         except Exception as exc:
             self._log_exception(exc)
+        release_free_memory()
 
     # -- health --------------------------------------------------------------------------
     def data_age(self) -> timedelta | None:
@@ -537,29 +539,15 @@ class LiveMixin(_Base):
 
 
 def warm_for(screen: object, snapshot: Snapshot) -> None:
-    """Build what ``screen`` shows for ``snapshot`` (any thread; cached on the snapshot)."""
-    from pmo_tui.screens import views
-    from pmo_tui.screens.portfolio import PortfolioScreen
-    from pmo_tui.screens.programme import ProgrammeScreen
-    from pmo_tui.screens.project import ProjectScreen
-    from pmo_tui.screens.triage import TriageScreen, build_triage
+    """Build what ``screen`` shows for ``snapshot`` (any thread; cached on the snapshot).
 
+    Each screen says what it needs (``warm``), so nothing here imports the screens
+    that are not built yet: the first load's worker would import them, and the store
+    with them, before the first paint.
+    """
     warm = getattr(screen, "warm", None)
     if callable(warm):
         warm(snapshot)
-    elif isinstance(screen, TriageScreen):
-        snapshot.cached("triage", lambda: build_triage(snapshot))
-    elif isinstance(screen, ProgrammeScreen):
-        views.programme_records(snapshot)
-        views.programme_project_rows(snapshot, screen.programme_id)
-        views.red_grid_rows(snapshot, screen.programme_id)
-        views.upcoming_grid_rows(snapshot, screen.programme_id)
-        snapshot.curve("programme", screen.programme_id or None)
-    elif isinstance(screen, ProjectScreen):
-        views.project_record(snapshot, screen.project_id)
-        snapshot.curve("project", screen.project_id)
-    elif isinstance(screen, PortfolioScreen):
-        views.warm(snapshot)
 
 
 def backfill_history(app: LiveMixin, folder: Path) -> tuple[str, str]:

@@ -37,6 +37,9 @@ class PortfolioScreen(ScopeScreen):
     def chart_scope(self) -> tuple[str, str | None, str]:
         return ("portfolio", None, "Portfolio")
 
+    def warm(self, snapshot: Snapshot) -> None:
+        views.warm(snapshot)
+
     def scope_row(self, snapshot: Snapshot) -> Record | None:
         return views.portfolio_record(snapshot)
 

@@ -61,6 +61,13 @@ class ProgrammeScreen(ScopeScreen):
     def scope_path(self, snapshot: Snapshot) -> tuple[str, ...]:
         return ("Portfolio", self.programme_name())
 
+    def warm(self, snapshot: Snapshot) -> None:
+        views.programme_records(snapshot)
+        views.programme_project_rows(snapshot, self.programme_id)
+        views.red_grid_rows(snapshot, self.programme_id)
+        views.upcoming_grid_rows(snapshot, self.programme_id)
+        snapshot.curve("programme", self._programme)
+
     def scope_row(self, snapshot: Snapshot) -> Record | None:
         return views.programme_records(snapshot).get(self.programme_id)
 

@@ -231,6 +231,10 @@ class ProjectScreen(ProjectTriage, DataScreen):
         self.query_one(TabbedContent).active = self.initial_tab
         self.call_after_refresh(self._focus_tab, self.initial_tab)
 
+    def warm(self, snapshot: Snapshot) -> None:
+        views.project_record(snapshot, self.project_id)
+        snapshot.curve("project", self.project_id)
+
     @property
     def chart_scope(self) -> tuple[str, str | None, str]:
         return ("project", self.project_id, self.project_name())

@@ -208,9 +208,11 @@ class ScopeScreen(DataScreen):
             views.upcoming_grid_rows(snapshot, programme)
         )
         days = snapshot.config.display.upcoming_days
-        pane = self.query_one("#upcoming-pane", Pane)
-        pane.title = f"Milestones due in the next {days} days"
-        pane.update_title()
+        self.query_one("#upcoming-pane", Pane).title = f"Milestones due in the next {days} days"
+        # the counts in the titles now, in the same frame as the rows (the grids' ViewChanged
+        # messages would only bring them a frame later)
+        for pane in self.query(Pane):
+            pane.update_title()
 
         self.query_one("#burn", BurnChart).set_series(self.burn_series(snapshot), fmt)
         self.update_detail()

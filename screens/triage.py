@@ -418,6 +418,9 @@ class TriageScreen(TriageActions, DataScreen):
         self.update_facet_line()
         self.update_banner()
 
+    def warm(self, snapshot: Snapshot) -> None:
+        snapshot.cached("triage", lambda: build_triage(snapshot))
+
     def show(self, snapshot: Snapshot) -> None:
         super().show(snapshot)
         self.data = snapshot.cached("triage", lambda: build_triage(snapshot))

@@ -12,9 +12,12 @@ sequence.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from pmo_tui.store import Event, TriageValue, show_value
 from pmo_tui.text import one_line
+
+if TYPE_CHECKING:  # the store (SQLAlchemy, Alembic) is imported when it opens, after the paint
+    from pmo_tui.store import Event, TriageValue
 
 FIELD_WORDS = {"status": "status", "owner": "owner", "priority": "priority", "due_date": "due"}
 MAX_LINES = 3
@@ -26,6 +29,8 @@ def _item(kind: str, item_id: str) -> str:
 
 
 def _change_text(field: str, new: TriageValue) -> str:
+    from pmo_tui.store import show_value
+
     return f"{FIELD_WORDS.get(field, field)} → {one_line(show_value(field, new), 30)}"
 
 

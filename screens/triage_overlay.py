@@ -28,7 +28,6 @@ import pandas as pd
 from pmo_tui.metrics import MetricsEngine
 from pmo_tui.model import Portfolio
 from pmo_tui.screens.triage_state import TriageView, remember
-from pmo_tui.store import merge_triage
 
 OVERRIDDEN = ("status", "owner", "due_date")
 
@@ -37,6 +36,8 @@ def overlay_issues(issues: pd.DataFrame, triage: pd.DataFrame | None) -> pd.Data
     """``issues`` with the store's decisions over status, owner and due date."""
     if triage is None or triage.empty or issues.empty:
         return issues
+    from pmo_tui.store import merge_triage  # a triage frame means the store is imported
+
     merged = merge_triage(issues, triage)
     return issues.assign(**{name: merged[name] for name in OVERRIDDEN})
 

@@ -18,13 +18,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from pmo_tui.screens.triage_state import OPEN, Decision, TriageView, decisions_of
-from pmo_tui.store import Event, Store, local_midnight
 
-__all__ = ["FULL_AFTER", "WINDOW", "Event", "TriageReader"]
+if TYPE_CHECKING:  # the store (SQLAlchemy, Alembic) is imported when it opens, after the paint
+    from pmo_tui.store import Event, Store
+
+__all__ = ["FULL_AFTER", "WINDOW", "TriageReader"]
 
 #: ids this far below the highest seen are read again (commits out of id order)
 WINDOW = 500
@@ -147,6 +150,8 @@ class TriageReader:
         self, store: Store, events: list[Event], full: bool, now: datetime | None
     ) -> None:
         """Issues another officer changed or annotated since local midnight."""
+        from pmo_tui.store import local_midnight
+
         midnight = local_midnight(now)
         day = midnight.date()
         if full or day != self._day:

@@ -1,9 +1,14 @@
 """The app's side of triage: the store, its watcher and the overlay (a mixin of PmoApp).
 
-* At start a thread worker opens the store (``open_store``, creating and
-  migrating it as needed). A store that cannot be opened (SQLite on NFS, a
-  broken file, PostgreSQL down) never stops the app: triage is switched off,
-  every write key says why, and the queue shows a banner.
+* Once the first data is painted (or the first load failed, or after
+  :data:`STORE_OPEN_LATEST` seconds at the latest) a thread worker opens the
+  store (``open_store``, creating and migrating it as needed). Before that the
+  store package is not even imported: SQLAlchemy, Alembic and the migration
+  check would compete with the first load and paint for the interpreter
+  (``benchmarks/startup.py``); the first paint shows the source's figures, and
+  the decisions follow in a second one a moment later. A store that cannot be
+  opened (SQLite on NFS, a broken file, PostgreSQL down) never stops the app:
+  triage is switched off, every write key says why, and the queue shows a banner.
 * The decisions are put over the source issues before the metrics run
   (:class:`~pmo_tui.screens.triage_overlay.TriageOverlay`, called from
   ``PmoApp.load``), so every screen shows the current decision and the RAG and
@@ -34,6 +39,7 @@ from textual import work
 from textual.message import Message
 
 from pmo_tui.errors import describe
+from pmo_tui.malloc import release_free_memory
 from pmo_tui.screens import views
 from pmo_tui.screens.snapshot import Snapshot
 from pmo_tui.screens.triage_news import News, summarise
@@ -41,20 +47,27 @@ from pmo_tui.screens.triage_overlay import TriageOverlay
 from pmo_tui.screens.triage_reader import TriageReader
 from pmo_tui.screens.triage_state import OFF, OPEN, OPENING, TriageView, bind, view_for
 from pmo_tui.sources.base import Change, Health, WatchState
-from pmo_tui.store import BulkSaved, Note, Saved, Store, open_store
 
 if TYPE_CHECKING:
     from datetime import date
 
     from textual.app import App
 
-    from pmo_tui.app import DataReady
+    from pmo_tui.app import DataReady, LoadFailed
     from pmo_tui.metrics import MetricsEngine
     from pmo_tui.options import Options
+    from pmo_tui.store import BulkSaved, Note, Saved, Store
 
     _AppBase = App[int]
 else:
     _AppBase = object
+
+#: what a snapshot caches that depends on the triage view, not only on its figures
+VIEW_SLOTS = frozenset({"triage", "triage-view"})
+
+#: the store opens after the first paint, or this many seconds after the start at the latest
+#: (a source whose first load takes longer does not keep triage waiting for it)
+STORE_OPEN_LATEST = 2.0
 
 
 class StoreOpened(Message):
@@ -146,6 +159,7 @@ class TriageService(_AppBase):
         self._store_stop = threading.Event()
         self._news = News()
         self._reader = TriageReader()
+        self._store_started = False
 
     # -- what others ask -------------------------------------------------------------
     def metrics_with_triage(self, portfolio: Any) -> Any:
@@ -186,7 +200,17 @@ class TriageService(_AppBase):
 
     # -- start and stop -----------------------------------------------------------------
     def on_mount(self) -> None:
+        self.set_timer(STORE_OPEN_LATEST, self.start_store, name="pmo-store-open")
+
+    def start_store(self) -> None:
+        """Open the store in a worker, once (UI thread; see the module's docstring)."""
+        if self._store_started or self._store_stop.is_set():
+            return
+        self._store_started = True
         self.open_triage_store()
+
+    def on_load_failed(self, message: LoadFailed) -> None:
+        self.start_store()  # no data to paint: triage need not wait for it
 
     def on_unmount(self) -> None:
         self._store_stop.set()
@@ -197,6 +221,8 @@ class TriageService(_AppBase):
     @work(thread=True, group="store-open", exit_on_error=False, description="open store")
     def open_triage_store(self) -> None:
         try:
+            from pmo_tui.store import open_store
+
             store = open_store(
                 self.options.store, source=self.options.source, read_only=self.options.read_only
             )
@@ -331,6 +357,7 @@ class TriageService(_AppBase):
             fresh = self._with_view(snapshot, view)
             self.post_message(DataReady(fresh, first=False))
         self.post_message(TriageReady(view, lines))
+        release_free_memory()  # the overlay's frames, the queue's build
 
     def _with_view(self, snapshot: Snapshot, view: TriageView) -> Snapshot:
         """``snapshot``'s source data with ``view``'s decisions (worker thread)."""
@@ -344,14 +371,23 @@ class TriageService(_AppBase):
             received_at=snapshot.received_at,
         )
         bind(fresh, view)
-        # the S-curves do not depend on issues: reuse them instead of recomputing
-        for slot in [s for s in list(snapshot._cache) if isinstance(s, tuple) and s[0] == "curve"]:
-            fresh._cache[slot] = snapshot._cache[slot]
-        # the milestones did not change: neither did the rows built from them
-        if fresh.metrics.milestones is snapshot.metrics.milestones:
-            for name in ("upcoming-rows", "milestone-reasons"):
-                if name in snapshot._cache:
-                    fresh._cache[name] = snapshot._cache[name]
+        if metrics is snapshot.metrics:
+            # no decision moved a figure (e.g. none at all, the usual start): every view
+            # built from the figures holds; only the triage queue shows the decisions
+            for slot, value in list(snapshot._cache.items()):
+                if slot not in VIEW_SLOTS:
+                    fresh._cache.setdefault(slot, value)
+            fresh._by_project.update(snapshot._by_project)
+        else:
+            # the S-curves do not depend on issues: reuse them instead of recomputing
+            curves = [s for s in list(snapshot._cache) if isinstance(s, tuple) and s[0] == "curve"]
+            for slot in curves:
+                fresh._cache[slot] = snapshot._cache[slot]
+            # the milestones did not change: neither did the rows built from them
+            if fresh.metrics.milestones is snapshot.metrics.milestones:
+                for name in ("upcoming-rows", "milestone-reasons"):
+                    if name in snapshot._cache:
+                        fresh._cache[name] = snapshot._cache[name]
         views.warm(fresh)
         from pmo_tui.screens.triage import TriageData, build_triage, update_triage
 
@@ -365,6 +401,8 @@ class TriageService(_AppBase):
 
     def on_data_ready(self, message: DataReady) -> None:
         """After PmoApp applied a snapshot: was it computed with the latest decisions?"""
+        if not self._store_started:
+            self.call_after_refresh(self.start_store)  # once the first data is painted
         if self.snapshot is None or self.triage_view.state == OPENING:
             return
         current = view_for(self.snapshot)

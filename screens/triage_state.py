@@ -16,12 +16,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from pmo_tui.screens.snapshot import Snapshot
-from pmo_tui.store import TRIAGE_COLUMNS, Round, Store
+
+if TYPE_CHECKING:  # the store (SQLAlchemy, Alembic) is imported when it opens, after the paint
+    from pmo_tui.store import Round, Store
 
 #: the store is being opened / open / unavailable (refused, broken, none)
 OPENING, OPEN, OFF = "opening", "open", "off"
@@ -117,6 +119,8 @@ def _when(value: Any) -> datetime | None:
 
 def decisions_of(frame: pd.DataFrame) -> dict[str, Decision]:
     """``Store.triage_frame()`` as one :class:`Decision` per issue id."""
+    from pmo_tui.store import TRIAGE_COLUMNS
+
     out: dict[str, Decision] = {}
     if frame.empty:
         return out
