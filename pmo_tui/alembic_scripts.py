@@ -9,11 +9,13 @@ the name of the version table, so the two never read each other's version.
 from __future__ import annotations
 
 from functools import cached_property
+from typing import TYPE_CHECKING
 
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
+
+if TYPE_CHECKING:  # Alembic (~11 MiB, ~60 ms) is imported only when it is used
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
 
 
 class Scripts:
@@ -25,6 +27,8 @@ class Scripts:
 
     def config(self, connection: Connection | None = None) -> Config:
         """An Alembic config whose env.py runs on ``connection``."""
+        from alembic.config import Config
+
         cfg = Config()
         cfg.set_main_option("script_location", self.location)
         cfg.attributes["connection"] = connection
@@ -32,6 +36,8 @@ class Scripts:
 
     @cached_property
     def _directory(self) -> ScriptDirectory:
+        from alembic.script import ScriptDirectory
+
         return ScriptDirectory.from_config(self.config())
 
     def head(self) -> str:
@@ -45,5 +51,7 @@ class Scripts:
 
     def current(self, conn: Connection) -> str | None:
         """The revision the database is at (None: no schema yet)."""
+        from alembic.runtime.migration import MigrationContext
+
         ctx = MigrationContext.configure(conn, opts={"version_table": self.version_table})
         return ctx.get_current_revision()
