@@ -27,6 +27,9 @@ import pyarrow.compute as pc
 
 from pmo_tui.problems import Problem, Severity
 
+#: how long jemalloc keeps freed pages for reuse before handing them back (ms)
+DECAY_MS = 250
+
 
 def _lean_allocator() -> None:
     """Let Arrow (and so pandas' ``str`` columns) allocate with jemalloc where it can.
@@ -35,17 +38,21 @@ def _lean_allocator() -> None:
     times their size (file bytes, parsed text, trimmed copies, dictionaries).
     Arrow's default pool in current wheels, mimalloc, keeps much of that resident
     and reuses little of it across Arrow's reader threads: loading the large demo
-    peaked about 50 MiB higher with it (``benchmarks/memory.py``). jemalloc, told to
-    hand freed pages back at once (decay 0), keeps the resident size close to what
-    is live: the metrics, the screens and the next reload then reuse those pages
-    instead of stacking on top of them. It measured no slower. An explicit
-    ``ARROW_DEFAULT_MEMORY_POOL`` in the environment is left alone.
+    peaked about 50 MiB higher with it (``benchmarks/memory.py``). jemalloc hands
+    freed pages back to the system after ``DECAY_MS``: the metrics, the screens and
+    the next reload then reuse those pages instead of stacking on top of them.
+    A decay of 0 (back at once) kept the app's peak 3 MiB lower (270 against 273
+    MiB) but made the load ~30 ms slower (133 against 100 ms to read and validate
+    the large demo): every block the threaded reader and the converters allocate
+    faulted in fresh pages, and threads faulting pages side by side wait on each
+    other. An explicit ``ARROW_DEFAULT_MEMORY_POOL`` in the environment is left
+    alone.
     """
     if os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
         return
     with contextlib.suppress(NotImplementedError, pa.ArrowException):  # built without it
         pa.set_memory_pool(pa.jemalloc_memory_pool())
-        pa.jemalloc_set_decay_ms(0)
+        pa.jemalloc_set_decay_ms(DECAY_MS)
 
 
 _lean_allocator()
