@@ -1,8 +1,7 @@
-"""Large files take the loader's fast paths: threaded parse, columns converted side by side.
+"""Large files take the loader's threaded parse: blocks parsed side by side.
 
-A file big enough for them (more rows than ``PARALLEL_ROWS``, more bytes than
-one parse block) must load exactly as the one-column-at-a-time path loads it:
-the same rows, values and problems, in the same order, with the right row
+A file of several parse blocks must load exactly as one thread loads it: the
+same rows, values and problems, in the same order, with the right row
 numbers, however the blocks fall.
 """
 
@@ -13,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pmo_tui.sources import parallel, tabular, validate
+from pmo_tui.sources import parallel, tabular
 from pmo_tui.sources.folder import FolderSource
 
 ROWS = 180_000
@@ -54,17 +53,15 @@ def folder(tmp_path: Path) -> Path:
     return path
 
 
-def test_large_file_loads_like_the_one_column_at_a_time_path(
-    folder: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_large_file_loads_like_the_one_thread_path(folder: Path) -> None:
     assert (folder / "costs.csv").stat().st_size > tabular.BLOCK_BYTES, "needs several blocks"
     assert parallel.workers() >= 2 or pytest.skip("one core: nothing runs side by side")
     # the fast parse takes this file (it raises _SlowPath for what it cannot read exactly)
     table, _ = tabular._parse_fast((folder / "costs.csv").read_bytes(), ",")
     assert table.column(0).num_chunks > 1
     fast = _load(folder)
-    monkeypatch.setattr(validate, "PARALLEL_ROWS", 10**12)
-    slow = _load(folder)
+    with parallel.limited(1):
+        slow = _load(folder)
 
     costs = fast.frames["costs"]
     assert len(costs) == ROWS - 3, "three bad rows rejected, every other row kept"
@@ -83,24 +80,6 @@ def test_large_file_loads_like_the_one_column_at_a_time_path(
     padded_or_odd = sum(1 for i in range(ROWS) if i not in bad and (i % 1000 == 0 or i % 2))
     assert (costs["project_id"] == "P-2").sum() == padded_or_odd, "padded ids trimmed"
     assert costs["amount"].iloc[:3].tolist() == [0.0, 1.01, 2.02]
-
-
-def test_side_by_side_conversion_keeps_order_and_the_first_error() -> None:
-    """Columns converted in threads come back in column order, and the error a
-    sequential loop would have raised first is the one raised."""
-    items = list(range(9))
-    assert parallel.each(lambda i: i * i, items) == [i * i for i in items]
-    with parallel.limited(1):
-        assert parallel.workers() == 1
-        assert parallel.each(lambda i: -i, items) == [-i for i in items]
-
-    def fail_late_lane(i: int) -> int:
-        if i in (1, 2):  # item 1 runs in another lane than item 2 when there are two
-            raise ValueError(f"item {i}")
-        return i
-
-    with pytest.raises(ValueError, match="item 1"):
-        parallel.each(fail_late_lane, items)
 
 
 def test_a_refresh_leaves_a_core_for_the_screen() -> None:

@@ -45,7 +45,6 @@ from pmo_tui.model import KEYS, SCHEMAS, Column
 from pmo_tui.problems import Problem, Severity, clip
 from pmo_tui.sources import aliases
 from pmo_tui.sources.columns import Resolution, coalesce, constant_cells, map_values
-from pmo_tui.sources.parallel import PARALLEL_ROWS, each
 from pmo_tui.sources.parse import (
     Cells,
     DateOrder,
@@ -255,13 +254,14 @@ def convert(
     for votes_c in evidence.values():
         file_votes.update(votes_c)
 
-    # 3. convert, a large table's columns side by side (the Arrow and numpy
-    # kernels that do the work release the GIL)
-    def convert_column(name: str) -> tuple[Parsed, list[Problem], str | None]:
-        return _convert_column(
+    # 3. convert
+    parsed: dict[str, Parsed] = {}
+    decimal_used: set[str] = set()
+    for name, column_cells in cells.items():
+        result, found, decimal_ = _convert_column(
             src,
             schema[name],
-            cells[name],
+            column_cells,
             options,
             order=order,
             decimal=(
@@ -272,11 +272,6 @@ def convert(
             file_votes=file_votes,
             header=headers[name],
         )
-
-    parsed: dict[str, Parsed] = {}
-    decimal_used: set[str] = set()
-    results = each(convert_column, list(cells), parallel=n >= PARALLEL_ROWS)
-    for name, (result, found, decimal_) in zip(cells, results, strict=True):
         parsed[name] = result
         problems.extend(found)
         if decimal_ is not None:
