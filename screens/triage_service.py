@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.message import Message
+from textual.timer import Timer
 
 from pmo_tui.errors import describe
 from pmo_tui.malloc import release_free_memory
@@ -160,6 +161,7 @@ class TriageService(_AppBase):
         self._news = News()
         self._reader = TriageReader()
         self._store_started = False
+        self._store_timer: Timer | None = None
 
     # -- what others ask -------------------------------------------------------------
     def metrics_with_triage(self, portfolio: Any) -> Any:
@@ -200,10 +202,15 @@ class TriageService(_AppBase):
 
     # -- start and stop -----------------------------------------------------------------
     def on_mount(self) -> None:
-        self.set_timer(STORE_OPEN_LATEST, self.start_store, name="pmo-store-open")
+        self._store_timer = self.set_timer(
+            STORE_OPEN_LATEST, self.start_store, name="pmo-store-open"
+        )
 
     def start_store(self) -> None:
         """Open the store in a worker, once (UI thread; see the module's docstring)."""
+        timer, self._store_timer = self._store_timer, None
+        if timer is not None:
+            timer.stop()  # opened before the latest moment: nothing left pending
         if self._store_started or self._store_stop.is_set():
             return
         self._store_started = True
