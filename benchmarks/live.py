@@ -175,16 +175,23 @@ def start(argv: list[str], cols: int, rows: int, env: dict[str, str]) -> Screen:
 # -- floors: what the same write costs the bare tools ------------------------------------
 
 
-def _seen_after(times: queue.Queue[float], start: float, timeout: float) -> float:
-    """Seconds from ``start`` to the first report at or after it (NaN: none came)."""
+def _seen_after(
+    times: queue.Queue[float], start: float, timeout: float, *, early: bool = False
+) -> float:
+    """Seconds from ``start`` to the first report at or after it (NaN: none came).
+
+    ``early``: a report that came before ``start`` counts as 0 s. A database's
+    listener may learn of a commit before the writer's ``COMMIT`` call returns;
+    ``arm()`` emptied the queue before the write, so that report is this write's.
+    """
     deadline = time.perf_counter() + timeout
     while (left := deadline - time.perf_counter()) > 0:
         try:
             at = times.get(timeout=left)
         except queue.Empty:
             break
-        if at >= start:
-            return at - start
+        if at >= start or early:
+            return max(0.0, at - start)
     return math.nan
 
 
@@ -288,7 +295,7 @@ class PostgresFloor:
             self.times.get_nowait()
 
     def seen_after(self, start: float, timeout: float = 5.0) -> float:
-        return _seen_after(self.times, start, timeout)
+        return _seen_after(self.times, start, timeout, early=True)
 
     def close(self) -> None:
         self.stop.set()
