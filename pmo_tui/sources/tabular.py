@@ -9,8 +9,8 @@ CSV is read by pyarrow's threaded reader, blocks side by side, into text
 columns that stay in those blocks. Any irregularity (rows with too many or too
 few cells, blank lines, quoted line breaks that make line numbers differ from
 record numbers, a line too long for one block) sends the file down the exact
-path instead: Python's csv module, which tracks line numbers, so every problem names the
-right line.
+path instead: Python's csv module, which tracks line numbers, so every problem
+names the right line.
 """
 
 from __future__ import annotations

@@ -258,24 +258,47 @@ def convert(
     parsed: dict[str, Parsed] = {}
     decimal_used: set[str] = set()
     for name, column_cells in cells.items():
-        result, found, decimal_ = _convert_column(
-            src,
-            schema[name],
-            column_cells,
-            options,
-            order=order,
-            decimal=(
-                decide_decimal(evidence[name], file_votes, options, src.delimiter)
-                if name in evidence
-                else None
-            ),
-            file_votes=file_votes,
-            header=headers[name],
-        )
-        parsed[name] = result
-        problems.extend(found)
-        if decimal_ is not None:
-            decimal_used.add(decimal_)
+        col = schema[name]
+        if col.kind in ("money", "percent"):
+            decimal = decide_decimal(evidence[name], file_votes, options, src.delimiter)
+            result = numbers(column_cells, decimal)
+            if result.bad.any() and options.decimal == "auto":
+                # the sample may have missed the evidence: look at every value once
+                full = number_evidence(column_cells.distinct())
+                again = decide_decimal(full, file_votes, options, src.delimiter)
+                if again != decimal:
+                    decimal, result = again, numbers(column_cells, again)
+            decimal_used.add(decimal)
+            if col.kind == "money" and options.money_unit != 1.0:
+                result = Parsed(result.values * options.money_unit, result.bad, result.reasons)
+            if col.kind == "percent":
+                result = _percent(result, problems, file, table, headers[name])
+            parsed[name] = result
+        elif col.kind in ("date", "month"):
+            parsed[name] = dates(
+                column_cells, order, month=col.kind == "month", fmt=options.date_format
+            )
+        elif col.kind == "enum":
+            allowed = dict(aliases.ENUM_VALUES.get(table, {}).get(name, {}))
+            allowed.update({aliases.norm(v): v for v in col.values})
+            allowed.update(src.value_aliases.get(name, {}))
+            result = enums(column_cells, allowed, name, _hint(table, name))
+            default = src.enum_defaults.get(name)
+            if default is not None and result.bad.any():
+                values = result.values.copy()
+                values[result.bad] = default
+                result = Parsed(values, np.zeros(n, dtype=bool), {})
+            parsed[name] = result
+        elif col.kind == "int":
+            table_ = dict(aliases.SEVERITY)
+            table_.update(src.value_aliases.get(name, {}))
+            parsed[name] = severities(column_cells, table_, _hint(table, name))
+        elif col.kind == "bool":
+            parsed[name] = booleans(column_cells, aliases.BOOLEAN, name)
+        elif name == "reported_rag":
+            parsed[name] = lowered(column_cells, aliases.RAG)
+        else:
+            parsed[name] = texts(column_cells)
 
     # 4. row rules
     reject = np.zeros(n, dtype=bool)
@@ -362,60 +385,6 @@ def convert(
     return Converted(
         frame, rows, problems, rejected=int(reject.sum()), formats=formats, date_votes=decided
     )
-
-
-def _convert_column(
-    src: Source,
-    col: Column,
-    column_cells: Cells,
-    options: SourceOptions,
-    *,
-    order: DateOrder,
-    decimal: DecimalSep | None,
-    file_votes: Counter[str],
-    header: str,
-) -> tuple[Parsed, list[Problem], str | None]:
-    """One column converted by its kind: the result, its column-level problems, the
-    decimal separator it was read with (number columns)."""
-    table, name, n = src.table, col.name, len(column_cells)
-    problems: list[Problem] = []
-    if col.kind in ("money", "percent"):
-        assert decimal is not None
-        result = numbers(column_cells, decimal)
-        if result.bad.any() and options.decimal == "auto":
-            # the sample may have missed the evidence: look at every value once
-            full = number_evidence(column_cells.distinct())
-            again = decide_decimal(full, file_votes, options, src.delimiter)
-            if again != decimal:
-                decimal, result = again, numbers(column_cells, again)
-        if col.kind == "money" and options.money_unit != 1.0:
-            result = Parsed(result.values * options.money_unit, result.bad, result.reasons)
-        if col.kind == "percent":
-            result = _percent(result, problems, src.file, table, header)
-        return result, problems, decimal
-    if col.kind in ("date", "month"):
-        result = dates(column_cells, order, month=col.kind == "month", fmt=options.date_format)
-    elif col.kind == "enum":
-        allowed = dict(aliases.ENUM_VALUES.get(table, {}).get(name, {}))
-        allowed.update({aliases.norm(v): v for v in col.values})
-        allowed.update(src.value_aliases.get(name, {}))
-        result = enums(column_cells, allowed, name, _hint(table, name))
-        default = src.enum_defaults.get(name)
-        if default is not None and result.bad.any():
-            values = result.values.copy()
-            values[result.bad] = default
-            result = Parsed(values, np.zeros(n, dtype=bool), {})
-    elif col.kind == "int":
-        table_ = dict(aliases.SEVERITY)
-        table_.update(src.value_aliases.get(name, {}))
-        result = severities(column_cells, table_, _hint(table, name))
-    elif col.kind == "bool":
-        result = booleans(column_cells, aliases.BOOLEAN, name)
-    elif name == "reported_rag":
-        result = lowered(column_cells, aliases.RAG)
-    else:
-        result = texts(column_cells)
-    return result, problems, None
 
 
 def _without_blank_rows(src: Source) -> Source:
@@ -552,7 +521,7 @@ def _all_distinct(series: pd.Series) -> bool:
     """No non-missing value occurs twice (False when that cannot be told cheaply)."""
     try:
         # a str column hands over its Arrow data as it is (no conversion)
-        array = pa.chunked_array([pa.array(series.array, from_pandas=True)])
+        array = pa.array(series.array, from_pandas=True)
     except (pa.ArrowException, TypeError, ValueError):
         return False
     if array.null_count:
