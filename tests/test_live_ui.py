@@ -22,6 +22,7 @@ from test_ui_support import FROZEN, FrozenSource, make_app, screen_text, write_f
 from pmo_tui.app import PmoApp
 from pmo_tui.options import Options
 from pmo_tui.screens.triage import TriageScreen
+from pmo_tui.screens.triage_state import OPENING
 from pmo_tui.sources.base import Change, Health, WatchState
 from pmo_tui.sources.folder import FolderSource
 from pmo_tui.widgets.grid import Grid
@@ -73,6 +74,9 @@ async def until(
 async def live(pilot: object, app: PmoApp) -> None:
     """The first data is on screen and the watcher is live."""
     await until(pilot, lambda: app.snapshot is not None and not app.loading, 20)
+    # the store opens after the first paint (in <folder>/.pmo-tui): a test that moves
+    # the folder must not race it
+    await until(pilot, lambda: app.triage_view.state != OPENING, 20)
     await until(
         pilot, lambda: app.watch_state is not None and app.watch_state.health is Health.LIVE
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import random
 import subprocess
 import sys
 import threading
@@ -69,6 +70,29 @@ def xlsx_bytes(rows: list[list[object]], sheet: str = "Sheet1") -> bytes:
         ws.write_row(r, 0, row)
     book.close()
     return buffer.getvalue()
+
+
+def test_binary_garbage_that_starts_with_an_angle_bracket_is_still_binary(
+    tmp_path: Path,
+) -> None:
+    """Random bytes start with "<" once in 256 files: they are binary, not XML or CSV."""
+    folder = good_folder(tmp_path)
+    (folder / "costs.csv").write_bytes(b"<" + bytes(range(256)) * 16)
+    portfolio = load(folder)
+    p = problem(portfolio, "costs.csv")
+    assert p.rule == "binary-file" and p.severity is Severity.ERROR
+
+
+@pytest.mark.parametrize("bom", [b"\xff\xfe", b"\xfe\xff"])
+def test_binary_garbage_behind_a_utf16_byte_order_mark_is_binary(
+    tmp_path: Path, bom: bytes
+) -> None:
+    """Random bytes start with a UTF-16 byte order mark once in 32,768 files."""
+    folder = good_folder(tmp_path)
+    (folder / "costs.csv").write_bytes(bom + random.Random(3).randbytes(8000))
+    portfolio = load(folder)
+    p = problem(portfolio, "costs.csv")
+    assert p.rule == "binary-file" and p.severity is Severity.ERROR
 
 
 def test_binary_garbage_named_csv(tmp_path: Path) -> None:

@@ -202,7 +202,7 @@ async def test_without_an_answer_from_the_store_the_drill_downs_are_prepared_any
     monkeypatch.setattr(app_module, "PREPARE_FIRST_LATEST", 0.3)
     app = recording_app(write_fixture(tmp_path / "portfolio"), SilentStoreApp)
     async with app.run_test(size=(120, 36)) as pilot:
-        await wait_for_data(pilot, app)
+        await wait_for_data(pilot, app, store=False)
         await wait_until(pilot, lambda: prepared(app), 10.0, "the drill-down views")
         assert app.triage_view.state == OPENING
         assert app.applied == [app.snapshot]

@@ -180,6 +180,15 @@ def test_an_unwritable_folder_falls_back_to_a_per_user_store(tmp_path: Path) -> 
     assert list(mnt.iterdir()) == []  # the mount never leaked out of the namespace
 
 
+def test_a_data_folder_gone_before_the_store_opens_is_not_recreated(tmp_path: Path) -> None:
+    """The store opens after the first paint: a folder renamed away meanwhile stays gone
+    (recreating it would block the officer's rename back and fork the triage)."""
+    folder = tmp_path / "portfolio"
+    with pytest.raises(StoreError, match=r"data folder .*portfolio is gone"):
+        open_store(None, source=str(folder))
+    assert not folder.exists()
+
+
 def test_store_url_wins_over_the_source(tmp_path: Path) -> None:
     folder = tmp_path / "portfolio"
     folder.mkdir()

@@ -20,6 +20,7 @@ from pathlib import Path
 from pmo_tui.app import PmoApp
 from pmo_tui.model import Portfolio, assemble
 from pmo_tui.options import Options
+from pmo_tui.screens.triage_state import OPENING
 from pmo_tui.sources.base import Change, WatchState
 from pmo_tui.sources.folder import FolderSource
 
@@ -179,13 +180,21 @@ def make_app(folder: Path, **options: object) -> PmoApp:
     )
 
 
-async def wait_for_data(pilot: object, app: PmoApp, timeout: float = 20.0) -> None:
-    """Wait until the first snapshot is on screen."""
+async def wait_for_data(
+    pilot: object, app: PmoApp, timeout: float = 20.0, *, store: bool = True
+) -> None:
+    """Wait until the first snapshot is on screen and (``store``) the triage store has
+    answered: it opens after the first paint, and a screen showing "opening the
+    triage store…" is not the screen a test means to look at."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
-    while app.snapshot is None or app.loading:
+    while app.snapshot is None or app.loading or (store and app.triage_view.state == OPENING):
         if loop.time() > deadline:
-            raise AssertionError("the data did not load in time")
+            raise AssertionError(
+                "the data did not load in time"
+                if app.snapshot is None or app.loading
+                else "the triage store did not answer in time"
+            )
         await pilot.pause(0.05)  # type: ignore[attr-defined]
     await pilot.pause(0.1)  # type: ignore[attr-defined]
 

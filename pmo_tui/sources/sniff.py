@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import codecs
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
@@ -39,12 +40,14 @@ def kind_of(data: bytes) -> Kind:
     if data.startswith(CFB_MAGIC):
         return "cfb"
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "csv"
+        # judged on its characters (UTF-16 text is half NUL bytes)
+        return "binary" if _odd_characters(data[: 1 << 16].decode("utf-16", "replace")) else "csv"
+    # binary first: random bytes that happen to start with "<" are not XML
+    if looks_binary(data[:65536]):
+        return "binary"
     head = data[:4096].lstrip(codecs.BOM_UTF8).lstrip()
     if head.startswith(b"<"):
         return "xml"
-    if looks_binary(data[:65536]):
-        return "binary"
     return "csv"
 
 
@@ -54,6 +57,17 @@ def looks_binary(sample: bytes) -> bool:
         return False
     controls = len(sample) - len(sample.translate(None, _TEXT_CONTROL))
     return controls > max(1, len(sample) // 20)
+
+
+def _odd_characters(text: str) -> bool:
+    """More than 5% of the characters are controls, private-use, unassigned or
+    undecodable: random bytes behind a UTF-16 byte order mark, not an export."""
+    odd = sum(
+        1
+        for char in text
+        if char not in "\t\n\r\f\x07\x1b" and unicodedata.category(char)[0] == "C"
+    )
+    return odd > max(1, len(text) // 20)
 
 
 @dataclass(frozen=True)

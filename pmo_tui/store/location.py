@@ -87,6 +87,9 @@ class Location:
     missing: bool = False
     #: True when the SQLite file must exist and is never created (the source database)
     existing: bool = False
+    #: the data folder the store's directory goes in: it must exist and is never created
+    #: (a folder renamed or deleted meanwhile is not brought back by the store)
+    within: Path | None = None
 
 
 _OCTAL = re.compile(r"\\([0-7]{3})")
@@ -234,7 +237,7 @@ def resolve(url: str | None, *, source: str | None, read_only: bool) -> Location
     # An existing store in the folder is the team's: use it (an unwritable one is an
     # error, never a silent fork). Otherwise create it there if we can.
     if path.exists() or (not read_only and _writable_dir(path.parent)):
-        return _file_location(path, read_only, None)
+        return replace(_file_location(path, read_only, None), within=folder.absolute())
     if read_only and not fallback.exists():
         return _file_location(path, read_only, None)  # nothing triaged yet: an empty store
     notice = (

@@ -970,7 +970,14 @@ def open_store(
         return _empty(location, f"no triage yet: {location.path} does not exist (read-only)")
     if location.path is not None and not read_only and not location.existing:
         try:
-            location.path.parent.mkdir(parents=True, exist_ok=True)
+            if location.within is not None and not location.within.is_dir():
+                raise StoreError(f"the data folder {location.within} is gone")
+            # never the data folder itself: only the store's own directory inside it
+            location.path.parent.mkdir(parents=location.within is None, exist_ok=True)
+        except FileNotFoundError:
+            raise StoreError(
+                f"the data folder {location.within or location.path.parent} is gone"
+            ) from None
         except OSError as exc:
             raise StoreError(f"cannot create {location.path.parent}: {exc.strerror}") from None
     engine = engines.create(location.url, read_only=read_only, create_file=not location.existing)
