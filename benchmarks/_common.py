@@ -175,6 +175,25 @@ def floor_imports(*, repeat: int = 5) -> float:
     return median(times)
 
 
+def compile_app() -> None:
+    """Compile the app's bytecode, as ``pip install`` does for an installed wheel.
+
+    The floor's imports (textual, pandas, sqlalchemy) load compiled bytecode from
+    site-packages. An editable checkout run with ``PYTHONDONTWRITEBYTECODE=1`` (set on
+    some machines, CI images among them) would otherwise compile ~160 modules of
+    pmo_tui from source at every start, which no installed copy does.
+    """
+    import compileall
+
+    import pmo_tui
+    import pmo_tui.screens
+    import pmo_tui.widgets
+
+    for package in (pmo_tui, pmo_tui.screens, pmo_tui.widgets):
+        for folder in package.__path__:
+            compileall.compile_dir(folder, quiet=1)
+
+
 def frames_nbytes(frames: Mapping[str, pd.DataFrame] | Iterable[pd.DataFrame]) -> int:
     """In-memory size of DataFrames (deep, strings included): the floor for peak memory."""
     values = frames.values() if isinstance(frames, Mapping) else frames

@@ -58,7 +58,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import pandas as pd
-from _common import OUT, large_demo, median, report
+from _common import OUT, compile_app, large_demo, median, report
 from startup import ESCAPES, Terminal, app_env
 
 PYTHON = sys.executable
@@ -633,6 +633,7 @@ def print_results(label: str, results: Results, idle: float) -> None:
 
 def folder_copy() -> Path:
     source = large_demo()
+    compile_app()  # as an install does (see _common.compile_app)
     target = OUT / "live-folder"
     shutil.rmtree(target, ignore_errors=True)
     shutil.copytree(source, target, ignore=shutil.ignore_patterns(".pmo-tui"))
