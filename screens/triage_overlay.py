@@ -13,6 +13,13 @@ copy's issues table gets a version of its own (negative, so it can never equal
 a source version), new whenever the decisions or the export's issues change, so
 the metrics engine, which caches per table version, recomputes exactly the issue
 stage and the roll-ups, and never mistakes one overlay for another.
+
+"The decisions changed" is judged by the decisions frame itself: the reader
+(``screens/triage_reader.py``) keeps the same frame object until a read finds a
+change and never edits one in place. A refresh that found nothing new (the
+usual one after an export's issues changed: only its new ids are recorded) thus
+keeps the version, the engine returns the metrics it has, and the screens keep
+every view built from them.
 """
 
 from __future__ import annotations
@@ -51,8 +58,9 @@ class TriageOverlay:
     def __init__(self, engine: MetricsEngine) -> None:
         self.engine = engine
         self._lock = threading.Lock()
-        #: (source issues version, view generation) of the overlay's issues version
-        self._key: tuple[int | None, int] | None = None
+        #: the source issues version and the decisions frame of the overlay's version
+        #: (the frame itself, held: compared by identity, never by a reusable id())
+        self._key: tuple[int | None, pd.DataFrame] | None = None
         self._version = 0
 
     def portfolio(self, raw: Portfolio, view: TriageView) -> Portfolio:
@@ -61,9 +69,11 @@ class TriageOverlay:
         frame = overlay_issues(issues, view.frame)
         if frame is issues:
             return raw
-        key = (raw.table_versions.get("issues"), view.generation)
-        if key != self._key:
-            self._key = key
+        decisions = view.frame
+        assert decisions is not None  # an overlay exists only with decisions
+        version = raw.table_versions.get("issues")
+        if self._key is None or self._key[0] != version or self._key[1] is not decisions:
+            self._key = (version, decisions)
             self._version -= 1
         versions = dict(raw.table_versions)
         versions["issues"] = self._version

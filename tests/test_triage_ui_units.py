@@ -176,6 +176,33 @@ def test_overlay_versions_never_collide(tmp_path: Path) -> None:
     assert [is_open(first), is_open(second), is_open(third)] == [True, False, True]
 
 
+def test_a_refresh_that_finds_no_new_decision_keeps_the_metrics(tmp_path: Path) -> None:
+    """After an export's issues change the app reads the store again; when no decision
+    moved, the metrics (and every view built from them) are kept, not recomputed."""
+    folder = write_fixture(tmp_path / "portfolio")
+    source = FrozenSource(folder)
+    raw = source.load()
+    engine = MetricsEngine(source.config)
+    overlay = TriageOverlay(engine)
+    with open_store(None, source=str(folder)) as store:
+        store.save("I-07", 0, {"status": "closed"})
+        reader = TriageReader()
+        first_view, _ = reader.read(store, generation=1, where="")
+        first = overlay.metrics(raw, first_view, AS_OF)
+        again_view, _ = reader.read(store, generation=2, where="", observe=True)
+        again = overlay.metrics(raw, again_view, AS_OF)
+        assert again is first and engine.recomputed == frozenset()
+        store.save("I-07", 1, {"status": None})  # a decision moved: recomputed
+        moved_view, _ = reader.read(store, generation=3, where="")
+        moved = overlay.metrics(raw, moved_view, AS_OF)
+    assert moved is not first and "issues" in engine.recomputed
+
+    def is_open(metrics):  # type: ignore[no-untyped-def]
+        return bool(metrics.issues.set_index("issue_id").loc["I-07", "open"])
+
+    assert [is_open(first), is_open(again), is_open(moved)] == [False, False, True]
+
+
 def test_news_names_who_changed_what_once(tmp_path: Path) -> None:
     folder = write_fixture(tmp_path / "portfolio")
     url = None
