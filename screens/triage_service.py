@@ -77,6 +77,9 @@ STORE_OPEN_LATEST = 2.0
 #: of CPU: polling every 0.1 s is ~0.25 % of a core where every 0.05 s was ~0.5 %.
 STORE_POLL = 0.1
 
+#: seconds between tries to open a store whose data folder was gone (doubling up to the last)
+STORE_RETRY = (2.0, 4.0, 8.0, 15.0, 30.0)
+
 
 class StoreOpened(Message):
     def __init__(self, store: Store) -> None:
@@ -85,9 +88,11 @@ class StoreOpened(Message):
 
 
 class StoreFailed(Message):
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, *, retry: bool = False) -> None:
         super().__init__()
         self.reason = reason
+        #: the data folder was gone: open the store again a little later
+        self.retry = retry
 
 
 class StoreHealth(Message):
@@ -169,6 +174,7 @@ class TriageService(_AppBase):
         self._reader = TriageReader()
         self._store_started = False
         self._store_timer: Timer | None = None
+        self._store_retries = 0
 
     # -- what others ask -------------------------------------------------------------
     def metrics_with_triage(self, portfolio: Any) -> Any:
@@ -234,12 +240,15 @@ class TriageService(_AppBase):
 
     @work(thread=True, group="store-open", exit_on_error=False, description="open store")
     def open_triage_store(self) -> None:
-        try:
-            from pmo_tui.store import open_store
+        from pmo_tui.store import FolderGone, open_store
 
+        try:
             store = open_store(
                 self.options.store, source=self.options.source, read_only=self.options.read_only
             )
+        except FolderGone as exc:  # moved away meanwhile: it may come back
+            self.post_message(StoreFailed(describe(exc), retry=True))
+            return
         except Exception as exc:  # StoreError (refused, unreachable, newer schema) or worse
             self._log_exception(exc)
             self.post_message(StoreFailed(describe(exc)))
@@ -258,20 +267,33 @@ class TriageService(_AppBase):
         notice = message.store.notice
         if notice and not self.options.kiosk:  # a wall display has nobody to read it
             self.notify_plain(notice, title="Triage store", timeout=8)
+        if self._store_retries:
+            self._store_retries = 0
+            self.notify_plain("Triage is on again: the store is open.", title="Triage store")
         self._watch_store(message.store)
         self.request_triage_refresh()
 
     def on_store_failed(self, message: StoreFailed) -> None:
-        self.triage_view = TriageView(
-            generation=self._next_generation(), state=OFF, reason=message.reason
-        )
+        reason = message.reason
+        if message.retry and not self._store_stop.is_set():
+            delay = STORE_RETRY[min(self._store_retries, len(STORE_RETRY) - 1)]
+            self._store_retries += 1
+            self.set_timer(delay, self._retry_store, name="pmo-store-retry")
+            reason = f"{reason}; trying again every {STORE_RETRY[-1]:g} s at most"
+            if self._store_retries > 1:
+                return  # said once; the view already says why
+        self.triage_view = TriageView(generation=self._next_generation(), state=OFF, reason=reason)
         self.notify_plain(
-            f"Triage is off (the data is still shown, read-only): {message.reason}",
+            f"Triage is off (the data is still shown, read-only): {reason}",
             title="Triage store",
             severity="error",
             timeout=20,
         )
         self.request_triage_refresh()
+
+    def _retry_store(self) -> None:
+        if not self._store_stop.is_set() and self.store is None:
+            self.open_triage_store()
 
     def _next_generation(self) -> int:
         with self._triage_lock:

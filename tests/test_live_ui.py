@@ -20,9 +20,10 @@ import pytest
 from test_ui_support import FROZEN, FrozenSource, make_app, screen_text, write_fixture
 
 from pmo_tui.app import PmoApp
+from pmo_tui.model import Portfolio
 from pmo_tui.options import Options
 from pmo_tui.screens.triage import TriageScreen
-from pmo_tui.screens.triage_state import OPENING
+from pmo_tui.screens.triage_state import OFF, OPEN, OPENING
 from pmo_tui.sources.base import Change, Health, WatchState
 from pmo_tui.sources.folder import FolderSource
 from pmo_tui.widgets.grid import Grid
@@ -259,6 +260,40 @@ async def test_the_folder_deleted_and_recreated_shows_the_banner_then_recovers(
         grid = app.screen.query_one("#main-grid", Grid)
         await until(pilot, lambda: "Energy transition 2.0" in grid.row("PRG-C").cells[1])  # type: ignore[union-attr]
         assert "Energy transition 2.0" in screen_text(app)
+
+
+class VanishingFolder(WatchedFolder):
+    """The real folder source; right after its first read the folder is moved away (a
+    sync tool replacing it, an officer renaming it), before the triage store opens."""
+
+    def __init__(self, folder: Path, aside: Path) -> None:
+        super().__init__(folder)
+        self.aside = aside
+        self.vanished = False
+
+    def load(self) -> Portfolio:
+        portfolio = super().load()
+        if not self.vanished:
+            self.vanished = True
+            self.folder.rename(self.aside)
+        return portfolio
+
+
+async def test_triage_comes_back_when_the_data_folder_does(folder: Path) -> None:
+    aside = folder.with_name("aside")
+    source = VanishingFolder(folder, aside)
+    app = PmoApp(Options(source=str(folder)), source, error_log=folder.parent / "errors.log")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: app.triage_view.state == OFF, 20)
+        assert "is gone" in app.triage_view.reason
+        assert app.write_refusal() is not None  # nothing can be saved meanwhile
+        assert not folder.exists()  # the store did not recreate it
+        assert any("Triage is off" in text for text in toasts(app))
+        aside.rename(folder)
+        await until(pilot, lambda: app.triage_view.state == OPEN, 20)
+        assert app.write_refusal() is None
+        assert (folder / ".pmo-tui" / "store.sqlite").is_file()
+        await until(pilot, lambda: any("Triage is on again" in t for t in toasts(app)))
 
 
 async def test_the_watcher_stops_when_the_app_exits(folder: Path) -> None:

@@ -6,6 +6,7 @@ thread workers. See ``docs/store.md`` for the design and its guarantees.
 """
 
 from pmo_tui.store.errors import (
+    FolderGone,
     InvalidValue,
     NetworkFilesystem,
     ReadOnlyStore,
@@ -49,6 +50,7 @@ __all__ = [
     "Conflict",
     "Edit",
     "Event",
+    "FolderGone",
     "HistoryEntry",
     "InvalidValue",
     "NetworkFilesystem",

@@ -13,6 +13,11 @@ class StoreError(PmoError):
     """The store cannot do what was asked."""
 
 
+class FolderGone(StoreError):
+    """The data folder the store lives in is not there (moved or deleted): worth a retry,
+    since the store never recreates it."""
+
+
 class ReadOnlyStore(StoreError):
     """A write was attempted on a store opened with ``read_only=True``."""
 

@@ -26,7 +26,13 @@ from pmo_tui.sources.base import Change, WatchState
 from pmo_tui.store import engine as engines
 from pmo_tui.store import events, migrate, mta, watching
 from pmo_tui.store.batches import batches
-from pmo_tui.store.errors import ReadOnlyStore, SchemaMismatch, StoreBusy, StoreError
+from pmo_tui.store.errors import (
+    FolderGone,
+    ReadOnlyStore,
+    SchemaMismatch,
+    StoreBusy,
+    StoreError,
+)
 from pmo_tui.store.events import note_of
 from pmo_tui.store.location import Location, resolve
 from pmo_tui.store.records import (
@@ -971,13 +977,12 @@ def open_store(
     if location.path is not None and not read_only and not location.existing:
         try:
             if location.within is not None and not location.within.is_dir():
-                raise StoreError(f"the data folder {location.within} is gone")
+                raise FolderGone(f"the data folder {location.within} is gone")
             # never the data folder itself: only the store's own directory inside it
             location.path.parent.mkdir(parents=location.within is None, exist_ok=True)
         except FileNotFoundError:
-            raise StoreError(
-                f"the data folder {location.within or location.path.parent} is gone"
-            ) from None
+            gone = location.within or location.path.parent
+            raise FolderGone(f"the data folder {gone} is gone") from None
         except OSError as exc:
             raise StoreError(f"cannot create {location.path.parent}: {exc.strerror}") from None
     engine = engines.create(location.url, read_only=read_only, create_file=not location.existing)
