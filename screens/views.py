@@ -114,8 +114,21 @@ def projects_in(snapshot: Snapshot, programme: str) -> list[str]:
 
 
 def programme_project_rows(snapshot: Snapshot, programme: str) -> list[GridRow]:
-    rows = project_grid_rows(snapshot)
-    return [rows[p] for p in projects_in(snapshot, programme) if p in rows]
+    ids = projects_in(snapshot, programme)
+    rows: dict[str, GridRow] | None = snapshot.peek("project-rows")
+    if rows is None:
+        # not prepared yet (a drill-down in the first second, before :func:`prepare`
+        # ran): this programme's rows only, not the whole portfolio's on the UI thread
+        rows = snapshot.cached(
+            ("programme-project-rows", programme), lambda: _rows_of(snapshot, ids)
+        )
+    return [rows[p] for p in ids if p in rows]
+
+
+def _rows_of(snapshot: Snapshot, ids: list[str]) -> dict[str, GridRow]:
+    projects = snapshot.metrics.projects
+    chosen = projects[projects["project_id"].astype("str").isin(ids)]
+    return {row.key: row for row in project_rows(chosen, snapshot.fmt)}
 
 
 def red_grid_rows(snapshot: Snapshot, programme: str | None) -> list[GridRow]:

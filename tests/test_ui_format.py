@@ -119,3 +119,37 @@ def test_a_live_change_reformats_only_the_changed_issue_and_shows_it(tmp_path: P
     assert [(r.key, r.cells, r.tones, r.sort) for r in fresh_rows] == [
         (r.key, r.cells, r.tones, r.sort) for r in after.rows
     ]
+
+
+def test_a_drill_down_before_the_views_are_prepared_builds_only_its_programme(
+    tmp_path: Path,
+) -> None:
+    """Right after the start (before the worker prepared every project row) a drill-down
+    formats only its programme's projects on the UI thread, and shows exactly the rows
+    the prepared views hold."""
+    from test_ui_support import AS_OF, write_fixture
+
+    from pmo_tui.metrics import compute
+    from pmo_tui.screens import views
+    from pmo_tui.screens.snapshot import Snapshot
+    from pmo_tui.sources.folder import FolderSource
+
+    folder = write_fixture(tmp_path / "data")
+    source = FolderSource(folder)
+    portfolio = source.load()
+    metrics = compute(portfolio, as_of=AS_OF, config=source.config)
+
+    def snapshot() -> Snapshot:
+        return Snapshot(portfolio, metrics, source.config, AS_OF, EUR, datetime(2026, 6, 30))
+
+    early = snapshot()
+    rows = views.programme_project_rows(early, "PRG-A")
+    assert [r.key for r in rows] == ["P-01", "P-02", "P-03"]
+    assert early.peek("project-rows") is None  # not the whole portfolio's rows
+    prepared = snapshot()
+    views.prepare(prepared)
+    assert prepared.peek("project-rows") is not None
+    later = views.programme_project_rows(prepared, "PRG-A")
+    assert [(r.key, r.cells, r.tones, r.sort) for r in rows] == [
+        (r.key, r.cells, r.tones, r.sort) for r in later
+    ]
