@@ -22,6 +22,7 @@ from pmo_tui.demo import write_demo
 from pmo_tui.model import Portfolio
 from pmo_tui.sources.base import Change, Health, WatchState
 from pmo_tui.sources.folder import FolderSource
+from pmo_tui.sources.stability import Hold, Stat
 from pmo_tui.sources.watch import WatchSettings, watch_folder
 
 
@@ -183,3 +184,64 @@ def test_a_deleted_table_file_and_its_return(live: Live, folder: Path, small_dem
     shutil.copy(small_demo / "plan.csv", folder / "plan.csv")
     _, back = live.next_refresh()
     assert len(back["plan"]) == len(FolderSource(small_demo).load()["plan"])
+
+
+# -- files read while they settle (stability.Hold) ------------------------------------
+
+
+def _held(folder: Path, name: str, seconds: float) -> Hold:
+    """What the watcher hands over for a file released ``seconds`` before its quiet time ends."""
+    return Hold(name, Stat.of(folder / name), until=time.monotonic() + seconds)
+
+
+def test_a_file_read_while_it_settles_counts_once_it_held_still(folder: Path) -> None:
+    source = FolderSource(folder)
+    before = source.load()
+    title = str(before["issues"]["title"].iloc[0])
+    replace_text(folder / "issues.csv", title, "Read while it settled")
+    hold = _held(folder, "issues.csv", 0.3)
+    after = source.refresh(before, Change(tables=frozenset({"issues"}), holds=(hold,)))
+    assert time.monotonic() >= hold.until, "not trusted before its quiet time is over"
+    assert "Read while it settled" in set(after["issues"]["title"])
+    assert after.stale == {}
+
+
+def test_a_file_that_changes_while_it_settles_keeps_the_last_good_rows(folder: Path) -> None:
+    """A writer that goes on after the release: what was read is dropped, nothing is stale,
+    and the other table of the same change still loads."""
+    source = FolderSource(folder)
+    before = source.load()
+    good_titles = list(before["issues"]["title"])
+    replace_text(folder / "issues.csv", good_titles[0], "First half")
+    projects = folder / "projects.csv"
+    replace_text(projects, str(before["projects"]["name"].iloc[0]), "Renamed project")
+    hold = _held(folder, "issues.csv", 0.4)
+    text = (folder / "issues.csv").read_bytes()
+
+    def keep_writing() -> None:
+        time.sleep(0.1)
+        with (folder / "issues.csv").open("ab") as handle:
+            handle.write(text.splitlines(keepends=True)[1])  # more rows: not done yet
+
+    writer = threading.Thread(target=keep_writing)
+    writer.start()
+    change = Change(
+        tables=frozenset({"issues", "projects"}),
+        holds=(hold, Hold("projects.csv", Stat.of(projects))),
+    )
+    after = source.refresh(before, change)
+    writer.join()
+    assert list(after["issues"]["title"]) == good_titles, "a file that moved on was trusted"
+    assert after["issues"] is before["issues"]
+    assert after.stale == {}, "nothing is wrong with the data: a newer change is on its way"
+    assert "Renamed project" in set(after["projects"]["name"])
+
+
+def test_a_held_file_that_moved_on_already_is_not_read(folder: Path) -> None:
+    source = FolderSource(folder)
+    before = source.load()
+    hold = _held(folder, "issues.csv", 0.05)
+    (folder / "issues.csv").write_text("issue_id,project_id,title\nI-1,P-0001,Half wr")
+    after = source.refresh(before, Change(tables=frozenset({"issues"}), holds=(hold,)))
+    assert after["issues"] is before["issues"], "a half-written file was read"
+    assert after.stale == {}

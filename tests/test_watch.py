@@ -23,6 +23,7 @@ import pytest
 
 from pmo_tui.model import TABLES
 from pmo_tui.sources.base import Change, Health, WatchState
+from pmo_tui.sources.stability import Stat
 from pmo_tui.sources.watch import WatchSettings, watch_folder
 
 FAST = WatchSettings(backoff_initial=0.1, backoff_cap=0.5)
@@ -163,6 +164,19 @@ def test_atomic_replace_names_the_table_and_the_file(watching: Running, folder: 
     assert seen.item.causes == ("issues.csv",)
     assert seen.contents["issues.csv"] == new.encode()
     assert watching.changes(0.5) == [], "one save must give one change"
+
+
+def test_a_complete_save_is_handed_over_at_once_to_be_read_while_it_settles(
+    watching: Running, folder: Path
+) -> None:
+    written = time.monotonic()
+    atomic_write(folder / "issues.csv", "issue_id,project_id,title\nI-1,P-1,Early\n")
+    seen, _ = watching.wait_for(is_change, timeout=1.0)
+    assert isinstance(seen.item, Change)
+    (hold,) = seen.item.holds
+    assert hold.name == "issues.csv" and hold.stat == Stat.of(folder / "issues.csv")
+    assert hold.until is not None and seen.at < hold.until, "released before its quiet time"
+    assert hold.until - written >= FAST.settle, "the quiet time still counts from the save"
 
 
 def test_in_place_write_is_seen(watching: Running, folder: Path) -> None:

@@ -8,13 +8,18 @@ from pathlib import Path
 
 import pytest
 
-from pmo_tui.sources.stability import Settler, Stat, looks_complete
+from pmo_tui.sources.stability import Hold, Settler, Stat, looks_complete, wait_for_holds
 from pmo_tui.sources.tempfiles import is_ignored
 
 
-def settler() -> Settler:
+def settler(*, early: bool = False) -> Settler:
     return Settler(
-        settle=0.05, max_quiet=1.0, incomplete_quiet=0.5, delete_grace=0.4, max_wait=10.0
+        settle=0.05,
+        max_quiet=1.0,
+        incomplete_quiet=0.5,
+        delete_grace=0.4,
+        max_wait=10.0,
+        early=early,
     )
 
 
@@ -30,8 +35,8 @@ def test_a_quiet_complete_file_is_ready_after_two_stats(tmp_path: Path) -> None:
     s.touch("issues.csv", path, now=0.0)
     assert s.poll(0.02) == [], "not before the settle time"
     ready = s.poll(0.05)
-    assert [name for name, _ in ready] == ["issues.csv"]
-    assert ready[0][1] == Stat.of(path)
+    assert [h.name for h in ready] == ["issues.csv"]
+    assert ready[0].stat == Stat.of(path)
     assert len(s) == 0
 
 
@@ -43,7 +48,7 @@ def test_each_change_seen_while_waiting_doubles_the_quiet_time(tmp_path: Path) -
     bump(path, "a\n1\n2\n", 2_000_000_000)
     assert s.poll(0.05) == []  # changed since the event: wait again, longer
     assert s.poll(0.14) == [], "after one observed change it needs 0.1 s of quiet"
-    assert [n for n, _ in s.poll(0.16)] == ["costs.csv"]
+    assert [h.name for h in s.poll(0.16)] == ["costs.csv"]
 
 
 def test_a_csv_cut_mid_row_waits_for_the_incomplete_quiet(tmp_path: Path) -> None:
@@ -53,7 +58,7 @@ def test_a_csv_cut_mid_row_waits_for_the_incomplete_quiet(tmp_path: Path) -> Non
     s.touch("issues.csv", path, now=0.0)
     assert s.poll(0.05) == []
     assert s.poll(0.3) == []
-    assert [n for n, _ in s.poll(0.5)] == ["issues.csv"], "read anyway once quiet long enough"
+    assert [h.name for h in s.poll(0.5)] == ["issues.csv"], "read anyway once quiet long enough"
 
 
 def test_a_missing_file_is_reported_only_after_the_grace(tmp_path: Path) -> None:
@@ -62,7 +67,7 @@ def test_a_missing_file_is_reported_only_after_the_grace(tmp_path: Path) -> None
     s.touch("issues.xlsx", path, now=0.0)  # deleted (first half of Excel's save)
     assert s.poll(0.2) == []
     assert s.poll(0.39) == []
-    assert s.poll(0.41) == [("issues.xlsx", None)]
+    assert s.poll(0.41) == [Hold("issues.xlsx", None)]
 
 
 def test_a_file_back_within_the_grace_is_a_replace(tmp_path: Path) -> None:
@@ -73,7 +78,7 @@ def test_a_file_back_within_the_grace_is_a_replace(tmp_path: Path) -> None:
     path.write_text("a\n1\n")  # the rename landed
     assert s.poll(0.15) == []  # seen changing: wait for quiet
     ready = s.poll(0.3)
-    assert [n for n, _ in ready] == ["issues.csv"] and ready[0][1] is not None
+    assert [h.name for h in ready] == ["issues.csv"] and ready[0].stat is not None
 
 
 def test_a_file_that_never_settles_is_read_after_max_wait(tmp_path: Path) -> None:
@@ -87,6 +92,78 @@ def test_a_file_that_never_settles_is_read_after_max_wait(tmp_path: Path) -> Non
         if s.poll(t):
             break
     assert 9.9 <= t <= 10.05
+
+
+def test_a_complete_looking_file_may_be_read_while_its_quiet_time_runs(tmp_path: Path) -> None:
+    path = tmp_path / "issues.csv"
+    path.write_text("a,b\n1,2\n")
+    s = settler(early=True)
+    s.touch("issues.csv", path, now=3.0)
+    assert s.poll(3.0) == [Hold("issues.csv", Stat.of(path), until=3.05)]
+    assert len(s) == 0
+
+
+def test_a_file_that_changes_within_its_hold_settles_the_usual_way(tmp_path: Path) -> None:
+    path = tmp_path / "costs.csv"
+    bump(path, "a\n1\n", 1_000_000_000)
+    s = settler(early=True)
+    s.touch("costs.csv", path, now=0.0)
+    s.poll(0.0)  # released early at once, as the first batch ended on a line break
+    bump(path, "a\n1\n2\n", 2_000_000_000)
+    s.touch("costs.csv", path, now=0.02)  # more came within its quiet time: released too soon
+    assert s.poll(0.02) == [], "so now it settles the usual way"
+    bump(path, "a\n1\n2\n3\n", 3_000_000_000)
+    s.touch("costs.csv", path, now=0.03)
+    assert s.poll(0.2) == [], "two changes seen: four times the quiet time"
+    assert [h.until for h in s.poll(0.24)] == [None]
+
+
+def test_a_file_cut_mid_row_then_completed_is_held_for_the_doubled_quiet_time(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "costs.csv"
+    bump(path, "a\n1\n2", 1_000_000_000)  # a large write, seen halfway
+    s = settler(early=True)
+    s.touch("costs.csv", path, now=0.0)
+    assert s.poll(0.0) == []
+    bump(path, "a\n1\n2\n", 2_000_000_000)
+    s.touch("costs.csv", path, now=0.01)
+    (held,) = s.poll(0.01)
+    assert held.stat == Stat.of(path)
+    assert held.until == pytest.approx(0.01 + 0.1), "seen growing: twice the quiet time"
+
+
+def test_a_file_cut_mid_row_or_empty_is_not_read_early(tmp_path: Path) -> None:
+    cut, empty = tmp_path / "issues.csv", tmp_path / "costs.csv"
+    cut.write_text("issue_id,title\nI-1,Fir")
+    empty.write_bytes(b"")
+    s = settler(early=True)
+    s.touch("issues.csv", cut, now=0.0)
+    s.touch("costs.csv", empty, now=0.0)
+    assert s.poll(0.0) == []
+    assert s.poll(0.05) == [], "the usual rules still apply to them"
+
+
+def test_holds_wait_for_the_quiet_time_and_name_the_files_that_moved(tmp_path: Path) -> None:
+    still, moved = tmp_path / "issues.csv", tmp_path / "costs.csv"
+    bump(still, "a\n1\n", 1_000_000_000)
+    bump(moved, "a\n1\n", 1_000_000_000)
+    holds = [
+        Hold("issues.csv", Stat.of(still), until=10.5),
+        Hold("costs.csv", Stat.of(moved), until=10.2),
+        Hold("plan.csv", None),  # settled (here: gone) files are not held
+    ]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        bump(moved, "a\n1\n2\n", 2_000_000_000)  # a writer went on meanwhile
+
+    changed = wait_for_holds(tmp_path, holds, clock=lambda: 10.0, sleep=sleep)
+    assert slept == [pytest.approx(0.5)], "until the last quiet time is over"
+    assert [h.name for h in changed] == ["costs.csv"]
+    assert wait_for_holds(tmp_path, [holds[0]], clock=lambda: 11.0, sleep=sleep) == []
+    assert slept == [pytest.approx(0.5)], "no wait once the quiet time is over"
 
 
 def test_next_check_is_none_when_idle_and_short_while_settling(tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ from typing import Protocol, runtime_checkable
 
 from pmo_tui.config import Config
 from pmo_tui.model import Portfolio
+from pmo_tui.sources.stability import Hold
 
 
 class Health(StrEnum):
@@ -38,6 +39,9 @@ class Change:
     #: store-side change (triage/notes), not source data
     store: bool = False
     at: datetime = field(default_factory=datetime.now)
+    #: folder sources: the files released, and any released before their quiet time
+    #: was over (read them, but trust the read only if they hold still until then)
+    holds: tuple[Hold, ...] = ()
 
 
 @dataclass(frozen=True)

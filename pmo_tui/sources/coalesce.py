@@ -13,7 +13,8 @@ from pmo_tui.sources.base import Change
 
 def merge(pending: Change | None, new: Change) -> Change:
     """One change covering both: the union of tables (empty, i.e. everything, wins),
-    the causes of both without repeats, store-only only if both are, the latest time."""
+    the causes of both without repeats, store-only only if both are, the latest time,
+    and for each file the latest release (its :class:`~pmo_tui.sources.stability.Hold`)."""
     if pending is None:
         return new
     if not pending.tables and not pending.store:
@@ -28,4 +29,5 @@ def merge(pending: Change | None, new: Change) -> Change:
         causes=causes,
         store=pending.store and new.store,
         at=max(pending.at, new.at),
+        holds=tuple({h.name: h for h in (*pending.holds, *new.holds)}.values()),
     )

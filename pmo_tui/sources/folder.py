@@ -51,6 +51,7 @@ from pmo_tui.sources.reading import (
     combine,
     kind_for,
 )
+from pmo_tui.sources.stability import Hold, unsettled, wait_for_holds
 from pmo_tui.sources.validate import Converted
 
 DATA_SUFFIXES = CSV_SUFFIXES + WORKBOOK_SUFFIXES + XML_SUFFIXES
@@ -157,12 +158,23 @@ class FolderSource:
             old_layout = self._layout
             layout = self._discover()
             tables |= {t for t in TABLES if layout.signature(t) != old_layout.signature(t)}
+            # files released before their quiet time was over (stability.Hold): one that
+            # has changed again already is not read now; the watcher reports it once more
+            later = self._held_tables(unsettled(self.folder, change.holds))
             with parallel.background():  # a core stays free for the screen
-                updates = self._read_tables(sorted(tables), layout, previous, at)
+                updates = self._read_tables(sorted(tables - later), layout, previous, at)
+            # ... and what was read counts only if the files held still until the end
+            for name in self._held_tables(wait_for_holds(self.folder, change.holds)):
+                updates.pop(name, None)
             for name in TABLES:
                 if name not in updates:
                     updates[name] = previous.states[name].checked(at)
             return previous.with_tables(updates, source_problems=self._source_problems(layout))
+
+    def _held_tables(self, holds: Iterable[Hold]) -> set[str]:
+        """The tables fed by these held files (all of them for the config)."""
+        names = [h.name for h in holds]
+        return set(self.tables_for([self.folder / n for n in names])) if names else set()
 
     def tables_for(self, paths: Iterable[Path]) -> frozenset[str]:
         """The tables that the changed ``paths`` feed (all of them for the config)."""

@@ -17,12 +17,22 @@ that changed (size, mtime_ns, inode) and releases it only when
 * and in any case once it has been pending for ``max_wait`` seconds (bounded: a
   file that never stops changing is read anyway rather than starving the screen).
 
+**Reading while it settles** (``early``). A file that already looks complete is
+released at once, before its quiet time has passed, with a :class:`Hold`: the
+loader reads it meanwhile, then trusts what it read only if the file still has
+the same stat once the quiet time is over (``Hold.until``); otherwise it keeps
+the table's last good rows, and the watcher, which saw the file change again,
+reports it once more. The guarantee is the one above (the same stat at both ends
+of the quiet time, read in between), and the wait for it overlaps the read: the
+screen gets a changed file sooner by the time it takes to read it.
+
 The clock is a parameter, so the rules are tested without sleeping.
 """
 
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,6 +90,21 @@ def looks_complete(path: Path | str, size: int) -> bool:
     return tail.endswith((b"\n", b"\r"))
 
 
+@dataclass(frozen=True, slots=True)
+class Hold:
+    """A released file, and when what is read of it may be trusted.
+
+    ``until`` (a ``time.monotonic()`` value) is set when the file was released
+    before its quiet time was over (:class:`Settler` with ``early``): a read of it
+    counts only if the file still has ``stat`` at ``until``. ``None`` means it had
+    settled already (or waited ``max_wait``): read it as it is.
+    """
+
+    name: str  # the file's name in the watched folder
+    stat: Stat | None  # None: the file is gone
+    until: float | None = None
+
+
 @dataclass(slots=True)
 class _Pending:
     path: Path
@@ -88,6 +113,7 @@ class _Pending:
     since: float  # when it was last seen to change
     checked: float  # when it was last stat'ed
     changes: int = 0  # changes observed while pending
+    early: bool = True  # may be released before its quiet time is over
 
 
 class Settler:
@@ -101,6 +127,7 @@ class Settler:
         incomplete_quiet: float = 0.5,
         delete_grace: float = 0.4,
         max_wait: float = 10.0,
+        early: bool = False,
         stat: Callable[[Path], Stat | None] = Stat.of,
         complete: Callable[[Path, int], bool] = looks_complete,
     ) -> None:
@@ -109,9 +136,13 @@ class Settler:
         self.incomplete_quiet = incomplete_quiet
         self.delete_grace = delete_grace
         self.max_wait = max_wait
+        self.early = early
         self._stat = stat
         self._complete = complete
         self._pending: dict[str, _Pending] = {}
+        #: files released early: changes seen, and the end of their quiet time. A file
+        #: that changes again before then was released too soon: it goes on counting.
+        self._early: dict[str, tuple[int, float]] = {}
 
     def __len__(self) -> int:
         return len(self._pending)
@@ -124,7 +155,12 @@ class Settler:
         stat = self._stat(path)
         entry = self._pending.get(name)
         if entry is None:
-            self._pending[name] = _Pending(path, stat, first=now, since=now, checked=now)
+            entry = _Pending(path, stat, first=now, since=now, checked=now)
+            early = self._early.pop(name, None)
+            if early is not None and now <= early[1]:
+                # released too soon: it goes on counting, and settles the usual way now
+                entry.changes, entry.early = early[0] + 1, False
+            self._pending[name] = entry
             return
         entry.changes += 1
         entry.stat, entry.since, entry.checked = stat, now, now
@@ -134,9 +170,9 @@ class Settler:
             return self.delete_grace
         return min(self.max_quiet, self.settle * 2 ** min(entry.changes, 8))
 
-    def poll(self, now: float) -> list[tuple[str, Stat | None]]:
-        """Re-stat what is due; return the files that are ready, with their stat."""
-        ready: list[tuple[str, Stat | None]] = []
+    def poll(self, now: float) -> list[Hold]:
+        """Re-stat what is due; return the files that are ready (or may be read early)."""
+        ready: list[Hold] = []
         for name, entry in list(self._pending.items()):
             if now - entry.checked >= self.settle * 0.8:
                 stat = self._stat(entry.path)
@@ -146,8 +182,22 @@ class Settler:
                     entry.changes += 1
             if self._is_ready(entry, now):
                 del self._pending[name]
-                ready.append((name, entry.stat))
+                ready.append(Hold(name, entry.stat))
+            elif self._may_read_early(entry):
+                del self._pending[name]
+                until = entry.since + self.required_quiet(entry)
+                self._early[name] = (entry.changes, until)
+                ready.append(Hold(name, entry.stat, until))
+        for name, (_, until) in list(self._early.items()):
+            if now > until:
+                del self._early[name]
         return ready
+
+    def _may_read_early(self, entry: _Pending) -> bool:
+        """Complete-looking and not gone: it may be read while its quiet time runs."""
+        if not (self.early and entry.early) or entry.stat is None or entry.stat.size == 0:
+            return False
+        return self._complete(entry.path, entry.stat.size)
 
     def _is_ready(self, entry: _Pending, now: float) -> bool:
         if now - entry.first >= self.max_wait:
@@ -170,3 +220,29 @@ class Settler:
 
     def names(self) -> Iterable[str]:
         return tuple(self._pending)
+
+
+def unsettled(folder: Path, holds: Iterable[Hold]) -> list[Hold]:
+    """The held files (released early) whose stat is no longer the one released.
+
+    Such a file changed again after it was released: what would be read now may
+    be half-written, and the watcher, which saw it change, reports it once more.
+    """
+    return [h for h in holds if h.until is not None and Stat.of(folder / h.name) != h.stat]
+
+
+def wait_for_holds(
+    folder: Path,
+    holds: Iterable[Hold],
+    *,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> list[Hold]:
+    """Wait until every held file's quiet time is over; return those that changed meanwhile."""
+    held = [h for h in holds if h.until is not None]
+    if not held:
+        return []
+    left = max(h.until for h in held if h.until is not None) - clock()
+    if left > 0:
+        sleep(left)
+    return unsettled(folder, held)

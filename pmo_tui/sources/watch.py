@@ -40,7 +40,7 @@ from typing import Protocol
 
 from pmo_tui.sources.backoff import Backoff
 from pmo_tui.sources.base import Change, Health, WatchState
-from pmo_tui.sources.stability import Settler, Stat
+from pmo_tui.sources.stability import Hold, Settler, Stat
 from pmo_tui.sources.tempfiles import is_ignored
 
 
@@ -72,6 +72,9 @@ class WatchSettings:
     delete_grace: float = 0.4
     #: longest wait for a file that keeps changing
     max_wait: float = 10.0
+    #: release a complete-looking file at once and let the loader read it while its
+    #: quiet time runs (the read is trusted only if the file held still; docs/live.md)
+    read_while_settling: bool = True
     #: full rescan by stat, even with inotify (safety net)
     rescan: float = 30.0
     #: polling interval when inotify cannot be used (limits, unsupported filesystem)
@@ -227,6 +230,7 @@ class _Session:
             incomplete_quiet=s.incomplete_quiet,
             delete_grace=s.delete_grace,
             max_wait=s.max_wait,
+            early=s.read_while_settling,
         )
         now = time.monotonic()
         if since is not None:  # files written between the caller's load and now
@@ -320,15 +324,17 @@ class _Session:
                 found = True
         return found
 
-    def _change(self, ready: list[tuple[str, Stat | None]]) -> Change | None:
+    def _change(self, ready: list[Hold]) -> Change | None:
         names: list[str] = []
-        for name, stat in ready:
-            before = self.known.pop(name, None)
-            if stat is not None:
-                self.known[name] = stat
+        holds: list[Hold] = []
+        for hold in ready:
+            before = self.known.pop(hold.name, None)
+            if hold.stat is not None:
+                self.known[hold.name] = hold.stat
             elif before is None:
                 continue  # appeared and vanished again while settling: nothing to reload
-            names.append(name)
+            names.append(hold.name)
+            holds.append(hold)
         if not names:
             return None
         causes = tuple(sorted(_display(n) for n in names))
@@ -336,10 +342,10 @@ class _Session:
             given = Path(self.source.folder)  # the loader knows its files by this path
             tables = frozenset(self.source.tables_for([given / n for n in names]))
         except Exception:  # a loader bug must not kill the watcher: re-check everything
-            return Change(causes=causes)
+            return Change(causes=causes, holds=tuple(holds))
         if not tables:
             return None  # files that feed no table (notes.docx, ...)
-        return Change(tables=tables, causes=causes)
+        return Change(tables=tables, causes=causes, holds=tuple(holds))
 
 
 def watch_folder(
