@@ -53,7 +53,7 @@ from pmo_tui.screens.palette import JumpProvider, PmoCommands
 from pmo_tui.screens.snapshot import Snapshot
 from pmo_tui.screens.triage_service import TriageService
 from pmo_tui.screens.triage_state import OPENING
-from pmo_tui.sources.base import Change, Source
+from pmo_tui.sources.base import Change, Provisional, Source, refresh_early
 from pmo_tui.text import one_line
 from pmo_tui.widgets.fmt import Formatter
 from pmo_tui.widgets.status import StatusInfo
@@ -214,22 +214,16 @@ class PmoApp(LiveMixin, TriageService, KioskApp):
         preload, self._preload = self._preload, None
         try:
             if preload is not None and previous is None:
-                portfolio = preload.result()
+                read = Provisional.settled(preload.result())
             elif previous is None:
-                portfolio = self.source.load()
+                read = Provisional.settled(self.source.load())
             else:
-                portfolio = self.source.refresh(previous, change or Change())
-            metrics = self.metrics_with_triage(portfolio)  # the store's decisions applied
-            snapshot = Snapshot(
-                portfolio=portfolio,
-                metrics=metrics,
-                config=self.config,
-                as_of=self.as_of,
-                fmt=self.fmt,
-                received_at=self.clock(),
-            )
-            # what the visible screen shows (everything on the first load), off the UI thread
-            self.warm_screens(snapshot, first=previous is None)
+                read = refresh_early(self.source, previous, change or Change())
+            snapshot = self._snapshot_of(read.portfolio, first=previous is None)
+            # a folder's files read while they settle: the metrics above overlapped the wait
+            confirmed = read.confirm()
+            if confirmed is not read.portfolio:  # a file moved on: its last good rows stay
+                snapshot = self._snapshot_of(confirmed, first=previous is None)
         except Exception as exc:
             self._log_exception(exc)
             self.post_message(LoadFailed(describe(exc)))
@@ -242,6 +236,20 @@ class PmoApp(LiveMixin, TriageService, KioskApp):
             # store's refresh and the prepare trim: pages released now would be faulted in
             # again by the first paint)
             release_free_memory()
+
+    def _snapshot_of(self, portfolio: Portfolio, *, first: bool) -> Snapshot:
+        """The metrics (the store's decisions applied) and what the visible screen needs."""
+        snapshot = Snapshot(
+            portfolio=portfolio,
+            metrics=self.metrics_with_triage(portfolio),
+            config=self.config,
+            as_of=self.as_of,
+            fmt=self.fmt,
+            received_at=self.clock(),
+        )
+        # what the visible screen shows (everything on the first load), off the UI thread
+        self.warm_screens(snapshot, first=first)
+        return snapshot
 
     def on_data_ready(self, message: DataReady) -> None:
         if not self.is_running:

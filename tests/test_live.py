@@ -20,7 +20,7 @@ import pytest
 
 from pmo_tui.demo import write_demo
 from pmo_tui.model import Portfolio
-from pmo_tui.sources.base import Change, Health, WatchState
+from pmo_tui.sources.base import Change, Health, WatchState, refresh_early
 from pmo_tui.sources.folder import FolderSource
 from pmo_tui.sources.stability import Hold, Stat
 from pmo_tui.sources.watch import WatchSettings, watch_folder
@@ -245,3 +245,32 @@ def test_a_held_file_that_moved_on_already_is_not_read(folder: Path) -> None:
     after = source.refresh(before, Change(tables=frozenset({"issues"}), holds=(hold,)))
     assert after["issues"] is before["issues"], "a half-written file was read"
     assert after.stale == {}
+
+
+def test_a_refresh_is_handed_over_before_its_files_settle(folder: Path) -> None:
+    """The app computes the metrics of what was read while the quiet time runs out."""
+    source = FolderSource(folder)
+    before = source.load()
+    replace_text(folder / "issues.csv", str(before["issues"]["title"].iloc[0]), "Early bird")
+    hold = _held(folder, "issues.csv", 1.0)
+    read = source.refresh_early(before, Change(tables=frozenset({"issues"}), holds=(hold,)))
+    assert time.monotonic() < hold.until, "handed over only after the quiet time"
+    assert "Early bird" in set(read.portfolio["issues"]["title"])
+    assert read.confirm() is read.portfolio, "it held still: what was read is shown"
+    assert time.monotonic() >= hold.until
+
+
+def test_a_source_that_cannot_refresh_early_is_settled_at_once(folder: Path) -> None:
+    class Plain:
+        def __init__(self) -> None:
+            self.inner = FolderSource(folder)
+
+        def refresh(self, previous: Portfolio, change: Change) -> Portfolio:
+            return self.inner.refresh(previous, change)
+
+    plain = Plain()
+    before = plain.inner.load()
+    replace_text(folder / "issues.csv", str(before["issues"]["title"].iloc[0]), "Plain")
+    read = refresh_early(plain, before, Change(tables=frozenset({"issues"})))  # type: ignore[arg-type]
+    assert "Plain" in set(read.portfolio["issues"]["title"])
+    assert read.confirm() is read.portfolio

@@ -11,7 +11,7 @@ failed), so the UI can say so instead of going silently stale.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -75,3 +75,35 @@ class Source(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Provisional:
+    """A refresh that may still hang on files settling (folder sources, ``Change.holds``).
+
+    ``portfolio`` is what was read; ``confirm()`` waits until the held files' quiet
+    time is over and returns what may be shown: ``portfolio`` itself when they held
+    still, else a snapshot in which their tables keep their last good rows. The
+    caller computes the metrics meanwhile, so that work overlaps the wait too.
+    """
+
+    portfolio: Portfolio
+    confirm: Callable[[], Portfolio]
+
+    @classmethod
+    def settled(cls, portfolio: Portfolio) -> Provisional:
+        return cls(portfolio, lambda: portfolio)
+
+
+@runtime_checkable
+class RefreshesEarly(Protocol):
+    """A source that can hand over a refresh before the files it read have settled."""
+
+    def refresh_early(self, previous: Portfolio, change: Change) -> Provisional: ...
+
+
+def refresh_early(source: Source, previous: Portfolio, change: Change) -> Provisional:
+    """``source.refresh_early`` where the source offers it, else a settled ``refresh``."""
+    if isinstance(source, RefreshesEarly):
+        return source.refresh_early(previous, change)
+    return Provisional.settled(source.refresh(previous, change))

@@ -36,7 +36,7 @@ from pmo_tui.model import TABLES, Portfolio, TableState, assemble
 from pmo_tui.problems import Problem, Severity
 from pmo_tui.sources import parallel
 from pmo_tui.sources.aliases import norm, table_for_name
-from pmo_tui.sources.base import Change, WatchState
+from pmo_tui.sources.base import Change, Provisional, WatchState
 from pmo_tui.sources.files import Refused, is_ignored, read_bytes
 from pmo_tui.sources.jira import is_jira
 from pmo_tui.sources.mspdi import is_mspdi
@@ -150,6 +150,18 @@ class FolderSource:
             )
 
     def refresh(self, previous: Portfolio, change: Change) -> Portfolio:
+        return self.refresh_early(previous, change).confirm()
+
+    def refresh_early(self, previous: Portfolio, change: Change) -> Provisional:
+        """Re-read the changed tables; confirm() once the held files have settled.
+
+        A file released before its quiet time was over (``Change.holds``,
+        :class:`~pmo_tui.sources.stability.Hold`) is read at once, but the read
+        counts only if the file still has the stat it was released with when the
+        quiet time ends; otherwise its tables keep their last good rows (not
+        stale: the watcher saw it change again and reports it once more). One that
+        has changed again already is not read at all.
+        """
         with self._lock:
             at = datetime.now()
             tables = set(change.tables) if change.tables else set(TABLES)
@@ -158,18 +170,23 @@ class FolderSource:
             old_layout = self._layout
             layout = self._discover()
             tables |= {t for t in TABLES if layout.signature(t) != old_layout.signature(t)}
-            # files released before their quiet time was over (stability.Hold): one that
-            # has changed again already is not read now; the watcher reports it once more
             later = self._held_tables(unsettled(self.folder, change.holds))
             with parallel.background():  # a core stays free for the screen
                 updates = self._read_tables(sorted(tables - later), layout, previous, at)
-            # ... and what was read counts only if the files held still until the end
-            for name in self._held_tables(wait_for_holds(self.folder, change.holds)):
-                updates.pop(name, None)
             for name in TABLES:
                 if name not in updates:
                     updates[name] = previous.states[name].checked(at)
-            return previous.with_tables(updates, source_problems=self._source_problems(layout))
+            portfolio = previous.with_tables(updates, source_problems=self._source_problems(layout))
+
+        def confirm() -> Portfolio:
+            moved = wait_for_holds(self.folder, change.holds)
+            if not moved:
+                return portfolio
+            with self._lock:
+                keep = self._held_tables(moved)
+            return portfolio.with_tables({t: previous.states[t].checked(at) for t in keep})
+
+        return Provisional(portfolio, confirm)
 
     def _held_tables(self, holds: Iterable[Hold]) -> set[str]:
         """The tables fed by these held files (all of them for the config)."""
