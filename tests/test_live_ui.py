@@ -22,9 +22,10 @@ from test_ui_support import FROZEN, FrozenSource, make_app, screen_text, write_f
 from pmo_tui.app import PmoApp
 from pmo_tui.model import Portfolio
 from pmo_tui.options import Options
+from pmo_tui.screens.snapshot import Snapshot
 from pmo_tui.screens.triage import TriageScreen
 from pmo_tui.screens.triage_state import OFF, OPEN, OPENING
-from pmo_tui.sources.base import Change, Health, WatchState
+from pmo_tui.sources.base import Change, Health, Provisional, WatchState
 from pmo_tui.sources.folder import FolderSource
 from pmo_tui.widgets.grid import Grid
 from pmo_tui.widgets.highlight import HighlightClock
@@ -487,3 +488,41 @@ async def test_polling_chosen_by_the_officer_shows_and_delivers(folder: Path) ->
         grid = app.screen.query_one("#main-grid", Grid)
         await until(pilot, lambda: "(polled)" in grid.row("PRG-C").cells[1], 5)  # type: ignore[union-attr]
         assert app.status_info.alarm is None
+
+
+class Overtaken(WatchedFolder):
+    """A writer that goes on right after the watcher handed its file over early."""
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__(folder)
+        self.overtaken = threading.Event()
+
+    def refresh_early(self, previous: Portfolio, change: Change) -> Provisional:
+        read = super().refresh_early(previous, change)
+        held = any(h.name == "projects.csv" and h.until is not None for h in change.holds)
+        if held and not self.overtaken.is_set():
+            self.overtaken.set()
+            set_p02_forecast(self.folder, 250000)  # before its quiet time is over
+        return read
+
+
+async def test_a_file_overtaken_while_it_settles_never_reaches_the_screen(folder: Path) -> None:
+    source = Overtaken(folder)
+    app = PmoApp(Options(source=str(folder)), source, error_log=folder.parent / "errors.log")
+    shown: list[float] = []
+    apply = app.apply_snapshot
+
+    def record(snapshot: Snapshot) -> bool:
+        projects = snapshot.portfolio["projects"].set_index("project_id")
+        shown.append(float(projects.loc["P-02", "forecast_cost"]))
+        return apply(snapshot)
+
+    app.apply_snapshot = record  # type: ignore[method-assign]
+    async with app.run_test(size=(120, 40)) as pilot:
+        await live(pilot, app)
+        first = shown[-1]
+        set_p02_forecast(folder, 300000)
+        await until(pilot, lambda: shown[-1] == 250000, note=lambda: shown)
+        assert source.overtaken.is_set(), "the watcher did not hand the save over early"
+        assert 300000 not in shown, "a read of a file that moved on was shown"
+        assert shown[0] == first != 250000
