@@ -8,6 +8,7 @@ categories of costs, or hundreds of issues, paints instantly.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -40,7 +41,7 @@ from pmo_tui.widgets.fmt import (
     rag_tone,
     reported_rag_label,
 )
-from pmo_tui.widgets.grid import Grid
+from pmo_tui.widgets.grid import Grid, GridColumn, GridRow
 from pmo_tui.widgets.mta import MtaPane
 from pmo_tui.widgets.pane import Crumbs, Pane
 
@@ -234,6 +235,7 @@ class ProjectScreen(ProjectTriage, DataScreen):
     def warm(self, snapshot: Snapshot) -> None:
         views.project_record(snapshot, self.project_id)
         snapshot.curve("project", self.project_id)
+        project_tables(snapshot, self.project_id)
 
     @property
     def chart_scope(self) -> tuple[str, str | None, str]:
@@ -342,7 +344,6 @@ class ProjectScreen(ProjectTriage, DataScreen):
     # -- data ---------------------------------------------------------------------
     def show(self, snapshot: Snapshot) -> None:
         super().show(snapshot)
-        metrics = snapshot.metrics
         fmt = snapshot.fmt
         row = views.project_record(snapshot, self.project_id)
         header = self.query_one("#project-header", Static)
@@ -389,22 +390,15 @@ class ProjectScreen(ProjectTriage, DataScreen):
             BurnSeries.from_frame(frame, f"{snapshot.as_of:%Y-%m}"), fmt
         )
 
-        milestones = snapshot.rows_for_project("metrics.milestones", self.project_id)
-        self.query_one("#milestone-grid", Grid).set_rows(
-            milestone_rows(milestones, fmt, snapshot.as_of)
-        )
-        costs = snapshot.cached(
-            ("costs", self.project_id), lambda: metrics.costs_by_month(self.project_id)
-        )
+        tables = project_tables(snapshot, self.project_id)  # warmed in the load worker
+        self.query_one("#milestone-grid", Grid).set_rows(tables.milestones)
         cost_grid = self.query_one("#cost-grid", Grid)
-        cost_grid.set_columns(cost_columns(costs))
-        cost_grid.set_rows(cost_rows(costs, fmt, snapshot.as_of))
-        total = float(costs["total"].sum()) if len(costs) else 0.0
+        cost_grid.set_columns(tables.cost_columns)
+        cost_grid.set_rows(tables.costs)
         self.query_one("#cost-pane", Pane).set_hint(
-            f"months · total {fmt.money(total)} · dim: months after today"
+            f"months · total {fmt.money(tables.cost_total)} · dim: months after today"
         )
-        issues = snapshot.rows_for_project("metrics.issues", self.project_id)
-        self.query_one("#issue-grid", Grid).set_rows(issue_rows(issues, fmt, with_project=False))
+        self.query_one("#issue-grid", Grid).set_rows(tables.issues)
         self.query_one(MtaPane).set_target(self.project_id, snapshot)
         self.reload_notes()
 
@@ -425,3 +419,37 @@ class ProjectScreen(ProjectTriage, DataScreen):
         event.stop()
         if event.grid.id == "issue-grid":
             self.post_message(OpenItem("issue", event.key))
+
+
+@dataclass(frozen=True)
+class ProjectTables:
+    """The rows of a project's milestone, cost and issue tabs for one snapshot."""
+
+    milestones: list[GridRow]
+    cost_columns: tuple[GridColumn, ...]
+    costs: list[GridRow]
+    cost_total: float
+    issues: list[GridRow]
+
+
+def project_tables(snapshot: Snapshot, project_id: str) -> ProjectTables:
+    """Built once per snapshot and project, in the load worker when the screen is visible
+    (``warm``), so that a live refresh only swaps rows on the UI thread."""
+
+    def build() -> ProjectTables:
+        fmt = snapshot.fmt
+        milestones = snapshot.rows_for_project("metrics.milestones", project_id)
+        costs = snapshot.cached(
+            ("costs", project_id), lambda: snapshot.metrics.costs_by_month(project_id)
+        )
+        issues = snapshot.rows_for_project("metrics.issues", project_id)
+        return ProjectTables(
+            milestones=milestone_rows(milestones, fmt, snapshot.as_of),
+            cost_columns=cost_columns(costs),
+            costs=cost_rows(costs, fmt, snapshot.as_of),
+            cost_total=float(costs["total"].sum()) if len(costs) else 0.0,
+            issues=issue_rows(issues, fmt, with_project=False),
+        )
+
+    tables: ProjectTables = snapshot.cached(("project-tables", project_id), build)
+    return tables

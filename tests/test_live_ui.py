@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from test_ui_support import FROZEN, FrozenSource, make_app, screen_text, write_fixture
@@ -526,3 +527,30 @@ async def test_a_file_overtaken_while_it_settles_never_reaches_the_screen(folder
         assert source.overtaken.is_set(), "the watcher did not hand the save over early"
         assert 300000 not in shown, "a read of a file that moved on was shown"
         assert shown[0] == first != 250000
+
+
+async def test_a_refresh_builds_the_open_projects_tabs_off_the_ui_thread(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a project screen a saved issues.csv shows in its issues tab, and the tab rows
+    were built in the load worker: the UI thread only swaps them in."""
+    import pmo_tui.screens.project as project_screen
+
+    built_on: list[str] = []
+    issue_rows = project_screen.issue_rows
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        built_on.append(threading.current_thread().name)
+        return issue_rows(*args, **kwargs)
+
+    monkeypatch.setattr(project_screen, "issue_rows", recording)
+    app = live_app(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await live(pilot, app)
+        await pilot.press("enter", "enter", "4")  # PRG-A, P-01, its issues tab
+        grid = app.screen.query_one("#issue-grid", Grid)
+        await until(pilot, lambda: grid.row("I-02") is not None)
+        built_on.clear()
+        rewrite(folder / "issues.csv", "Scope creep", "Scope creep again")
+        await until(pilot, lambda: "Scope creep again" in grid.row("I-02").cells)  # type: ignore[union-attr]
+        assert built_on and threading.main_thread().name not in built_on, built_on

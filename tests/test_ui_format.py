@@ -153,3 +153,18 @@ def test_a_drill_down_before_the_views_are_prepared_builds_only_its_programme(
     assert [(r.key, r.cells, r.tones, r.sort) for r in rows] == [
         (r.key, r.cells, r.tones, r.sort) for r in later
     ]
+
+
+def test_rows_of_a_project_keep_the_file_order_and_skip_rows_without_a_project() -> None:
+    from pmo_tui.screens.snapshot import _positions
+
+    frame = pd.DataFrame(
+        {
+            "project_id": pd.array(["P-2", None, "P-1", "P-2", None, "P-3", "P-1"], dtype="str"),
+            "n": range(7),
+        }
+    )
+    found = _positions(frame, "project_id")
+    assert list(found) == ["P-2", "P-1", "P-3"]  # first seen first
+    assert {k: v.tolist() for k, v in found.items()} == {"P-2": [0, 3], "P-1": [2, 6], "P-3": [5]}
+    assert _positions(frame.iloc[0:0], "project_id") == {}
