@@ -21,7 +21,6 @@ from datetime import date, datetime
 from pathlib import Path, PurePath
 from typing import Any, ClassVar
 
-from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
@@ -32,7 +31,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from pmo_tui.config import Config
 from pmo_tui.errors import describe
-from pmo_tui.malloc import release_free_memory, restore_collector
+from pmo_tui.malloc import IdleCollector, release_free_memory, settle_collector
 from pmo_tui.metrics import MetricsEngine
 from pmo_tui.model import Portfolio
 from pmo_tui.options import Options
@@ -58,11 +57,16 @@ from pmo_tui.text import one_line
 from pmo_tui.widgets.fmt import Formatter
 from pmo_tui.widgets.status import StatusInfo
 from pmo_tui.widgets.themes import DEFAULT_THEME, THEMES, VARIABLE_DEFAULTS
+from pmo_tui.widgets.workers import thread_work
 
 Clock = Callable[[], datetime]
 
 #: the first data's drill-down views wait for the store's decisions at most this long
 PREPARE_FIRST_LATEST = 3.0
+#: seconds between checks whether the app is idle and a full collection is due
+IDLE_CHECK = 2.0
+#: worker groups that run for the app's lifetime (watchers), so never make it busy
+STANDING_GROUPS = frozenset({"live-watch", "store-watch"})
 
 
 def _css_paths() -> list[Path]:
@@ -150,6 +154,8 @@ class PmoApp(LiveMixin, TriageService, KioskApp):
         #: whether the drill-down views of some snapshot were prepared (see on_data_ready)
         self._prepared = False
         self._prepare_timer: Timer | None = None
+        #: full collections when idle (see pmo_tui.malloc), once the start is over
+        self.idle_collector: IdleCollector | None = None
         #: binding id -> keys, as the config asked (for the help screen)
         self.pmo_keymap: dict[str, str] = dict(self.config.keymap)
         for theme in THEMES:
@@ -207,7 +213,7 @@ class PmoApp(LiveMixin, TriageService, KioskApp):
         self.start_loading()
 
     # -- data ------------------------------------------------------------------------
-    @work(thread=True, exclusive=True, group="load", exit_on_error=False, description="load")
+    @thread_work(group="load", exclusive=True, description="load")
     def load(self, first: bool = False, change: Change | None = None) -> None:
         """Read the source and compute the metrics, off the UI thread."""
         previous = self.snapshot.portfolio if self.snapshot is not None else None
@@ -259,7 +265,7 @@ class PmoApp(LiveMixin, TriageService, KioskApp):
             return
         self.after_snapshot(before, message.snapshot, message.change)
         if before is None:
-            self.call_after_refresh(restore_collector)  # the start is over (see pmo_tui.malloc)
+            self.call_after_refresh(self._settle_collector)  # the start is over
         if before is None and self.triage_view.state == OPENING:
             # The store opens after this paint, and a snapshot with its decisions replaces
             # this one a moment later: build the drill-down views (and the triage queue)
@@ -282,8 +288,23 @@ class PmoApp(LiveMixin, TriageService, KioskApp):
             self._prepared = True
             self.prepare(self.snapshot)
 
+    def _settle_collector(self) -> None:
+        """The start is over: the collector's full collections now run when the app is idle."""
+        if settle_collector() and self.idle_collector is None:
+            self.idle_collector = IdleCollector()
+            self.set_interval(IDLE_CHECK, self._collect_when_idle, name="pmo-gc")
+
+    def _collect_when_idle(self) -> None:
+        """A full collection, if one is due and no worker is computing anything."""
+        collector = self.idle_collector
+        if collector is None or not collector.due():
+            return
+        if any(not w.is_finished and w.group not in STANDING_GROUPS for w in self.workers):
+            return  # a load, refresh or build runs: not now (the next check comes soon)
+        collector.collect()
+
     # description: never let Textual repr() a Snapshot (it prints DataFrames) on the UI thread
-    @work(thread=True, exclusive=True, group="prepare", exit_on_error=False, description="prepare")
+    @thread_work(group="prepare", exclusive=True, description="prepare")
     def prepare(self, snapshot: Snapshot) -> None:
         """After the paint: build what drill-downs and the triage queue need."""
         if self.snapshot is not snapshot:
@@ -295,7 +316,7 @@ class PmoApp(LiveMixin, TriageService, KioskApp):
         release_free_memory()
 
     def on_load_failed(self, message: LoadFailed) -> None:
-        restore_collector()
+        self._settle_collector()
         self.loading = False
         self.load_error = message.reason
         self.notify_plain(

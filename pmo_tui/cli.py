@@ -165,13 +165,13 @@ def options_from(args: argparse.Namespace) -> Options:
 
 
 def _run_tui(args: argparse.Namespace) -> int:
-    from pmo_tui.malloc import relax_collector, restore_collector
+    from pmo_tui.malloc import relax_collector, settle_collector
 
-    relax_collector()  # collect less often until the first paint (PmoApp restores it then)
+    relax_collector()  # collect less often until the first paint (PmoApp settles it then)
     try:
         return _start_tui(args)
     finally:
-        restore_collector()
+        settle_collector()  # an app that never painted
 
 
 def _start_tui(args: argparse.Namespace) -> int:

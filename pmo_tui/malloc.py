@@ -7,11 +7,23 @@
   the large demo from about 340 to 316–321 MiB at no measurable speed cost.
 * :func:`release_free_memory` hands freed heap pages back after heavy steps.
 * While pmo-tui starts, the cyclic garbage collector looks at young objects
-  every 10,000 allocations instead of every 700 (:func:`relax_collector`, undone
-  by :func:`restore_collector` once the first data is painted): the start
-  allocates long-lived objects by the million (modules, the loaded tables, the
-  first rows), and the default ran about 320 collections (≈0.1 s) before the
-  first paint. Cold start on the large demo −40 to −60 ms (``benchmarks/startup.py``).
+  every 10,000 allocations instead of every 700 (:func:`relax_collector`): the
+  start allocates long-lived objects by the million (modules, the loaded
+  tables, the first rows), and the default ran about 320 collections (≈0.1 s)
+  before the first paint. Cold start on the large demo −40 to −60 ms
+  (``benchmarks/startup.py``).
+* Once the first data is painted (:func:`settle_collector`), what the start
+  made is frozen (``gc.freeze``: modules, classes, the UI; a full collection
+  then looks at ~110,000 objects instead of ~195,000 on the large demo, ~40
+  instead of ~90 ms), and full collections are left to the app, which runs
+  them when it is idle (:class:`IdleCollector`). CPython's own rule started one
+  about once per refresh on the large demo, in the middle of it: each refresh
+  replaces tens of thousands of long-lived rows, more than the quarter of the
+  old generation that sets it off. Those collections took 100–280 ms of the
+  GIL and were the latency tails of ``benchmarks/live.py`` (a key pressed
+  during a reload waited up to 270 ms). CPython still runs one itself after
+  100 collections of the middle generation (its default is 10), should the
+  app never be idle.
 """
 
 from __future__ import annotations
@@ -20,6 +32,7 @@ import ctypes
 import gc
 import os
 import sys
+import time
 from collections.abc import Callable
 
 M_ARENA_MAX = -8  # from glibc's malloc.h
@@ -75,18 +88,86 @@ def release_free_memory() -> bool:
 
 #: the collector's thresholds while pmo-tui starts (young objects every 10,000 allocations)
 START_THRESHOLDS = (10_000, 10, 10)
-#: the thresholds relax_collector() replaced, until restore_collector()
+#: after the start: young objects as often as CPython does, a full collection of
+#: its own only after 100 middle-generation collections (the app's idle ones come first)
+STEADY_THRESHOLDS = (700, 10, 100)
+#: the thresholds relax_collector() replaced, until settle_collector()
 _SAVED: list[tuple[int, int, int]] = []
+_SETTLED: list[bool] = []
 
 
 def relax_collector() -> None:
-    """Collect less often until :func:`restore_collector` (call it first thing at start)."""
+    """Collect less often until :func:`settle_collector` (call it first thing at start)."""
     if not _SAVED:
         _SAVED.append(gc.get_threshold())
         gc.set_threshold(*START_THRESHOLDS)
 
 
-def restore_collector() -> None:
-    """Put back the thresholds :func:`relax_collector` replaced (idempotent)."""
+def settle_collector() -> bool:
+    """The start is over: freeze what it made, leave full collections to the app.
+
+    Only in a process that :func:`relax_collector` prepared (``pmo-tui`` itself,
+    not a test or a host that embeds the app); idempotent. True if the app
+    should now run full collections itself (:class:`IdleCollector`).
+    """
     if _SAVED:
-        gc.set_threshold(*_SAVED.pop())
+        _SAVED.pop()
+        gc.freeze()
+        gc.set_threshold(*STEADY_THRESHOLDS)
+        _SETTLED.append(True)
+    return collector_settled()
+
+
+def collector_settled() -> bool:
+    """Whether :func:`settle_collector` handed the full collections to the app."""
+    return bool(_SETTLED)
+
+
+def unsettle_collector(thresholds: tuple[int, int, int]) -> None:
+    """Undo :func:`relax_collector`/:func:`settle_collector` (for tests): unfreeze, reset."""
+    _SAVED.clear()
+    _SETTLED.clear()
+    gc.unfreeze()
+    gc.set_threshold(*thresholds)
+
+
+class IdleCollector:
+    """When a full collection is worth running, for an app that runs them when idle.
+
+    Due when the middle generation was collected ``after_work`` times since the
+    last full collection (a refresh or two on the large demo), or at least once
+    and ``every`` seconds have passed (a quiet wall display: one collection of
+    ~40 ms a minute at most, well inside the idle CPU budget).
+    """
+
+    def __init__(
+        self,
+        *,
+        every: float = 60.0,
+        after_work: int = 10,
+        clock: Callable[[], float] = time.monotonic,
+        collect: Callable[[], object] = gc.collect,
+        count: Callable[[], tuple[int, int, int]] = gc.get_count,
+    ) -> None:
+        self.every = every
+        self.after_work = after_work
+        self._clock = clock
+        self._collect = collect
+        self._count = count
+        self._last = clock()
+        #: full collections run so far, and the seconds the last one took
+        self.runs = 0
+        self.last_seconds = 0.0
+
+    def due(self) -> bool:
+        pending = self._count()[2]  # middle-generation collections since the last full one
+        if pending <= 0:
+            return False
+        return pending >= self.after_work or self._clock() - self._last >= self.every
+
+    def collect(self) -> None:
+        started = time.perf_counter()
+        self._collect()
+        self.last_seconds = time.perf_counter() - started
+        self._last = self._clock()
+        self.runs += 1

@@ -21,7 +21,6 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import pandas as pd
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -59,6 +58,7 @@ from pmo_tui.store import (
 from pmo_tui.text import one_line
 from pmo_tui.widgets.grid import Grid
 from pmo_tui.widgets.plaintext import PlainInput, PlainTextArea
+from pmo_tui.widgets.workers import thread_work
 
 if TYPE_CHECKING:
     from pmo_tui.app import PmoApp
@@ -436,7 +436,7 @@ class EditScreen(ModalScreen[EditDone | None]):
         if saving:
             self._status("saving…", "bold $text-accent")
 
-    @work(thread=True, exclusive=True, group="save", exit_on_error=False, description="save")
+    @thread_work(group="save", exclusive=True, description="save")
     def _save(
         self, targets: tuple[EditTarget, ...], changes: dict[str, FormValue], note: str | None
     ) -> None:

@@ -51,6 +51,7 @@ from pmo_tui.malloc import release_free_memory
 from pmo_tui.screens.changes import ChangeSummary, summarize
 from pmo_tui.sources.base import Change, Health, WatchState
 from pmo_tui.sources.coalesce import merge
+from pmo_tui.widgets.workers import thread_work
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -72,7 +73,7 @@ TOAST_SECONDS = 6.0
 #: a watcher that raised is restarted after this long, doubling up to WATCH_BACKOFF_MAX
 WATCH_BACKOFF = 0.5
 WATCH_BACKOFF_MAX = 30.0
-# Every @work here names its description: without one, Textual builds it from the
+# Every worker here names its description: without one, Textual builds it from the
 # repr() of the arguments on the UI thread, and a Snapshot's repr prints DataFrames
 # (hundreds of milliseconds for the large portfolio).
 
@@ -316,7 +317,7 @@ class LiveMixin(_Base):
         if change is not None and not change.store:
             self.call_after_refresh(self._summarise, before, after, change)
 
-    @work(thread=True, group="live-summary", exit_on_error=False, description="summarise")
+    @thread_work(group="live-summary", description="summarise")
     def _summarise(self, before: Snapshot, after: Snapshot, change: Change | None) -> None:
         try:
             summary = summarize(before, after, change)
@@ -412,7 +413,7 @@ class LiveMixin(_Base):
 
         self.set_timer(PREPARE_DELAY, later, name="pmo-prepare")
 
-    @work(thread=True, group="live-warm", exclusive=True, exit_on_error=False, description="warm")
+    @thread_work(group="live-warm", exclusive=True, description="warm")
     def _warm_hidden(self, snapshot: Snapshot) -> None:
         """The screens under the visible one (going back is instant), then what
         drill-downs need (``views.prepare``); stops as soon as newer data arrives."""
@@ -493,7 +494,7 @@ class LiveMixin(_Base):
     def _mta_pending(self, snapshot: Snapshot) -> bool:
         return snapshot.portfolio.table_versions.get("milestones", 0) > self._mta_version
 
-    @work(thread=True, group="live-mta", exit_on_error=False, description="record forecasts")
+    @thread_work(group="live-mta", description="record forecasts")
     def _record_forecasts(self, store: Any, snapshot: Snapshot) -> None:
         from pmo_tui.store import ReadOnlyStore
 
@@ -521,7 +522,7 @@ class LiveMixin(_Base):
             self._mta_version = snapshot.portfolio.table_versions.get("milestones", 0)
             self.forecasts_recorded += 1
 
-    @work(thread=True, group="live-history", exit_on_error=False, description="history")
+    @thread_work(group="live-history", description="history")
     def _backfill_history(self, folder: Path) -> None:
         try:
             message, severity = backfill_history(self, folder)

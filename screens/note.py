@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -25,6 +24,7 @@ from pmo_tui.screens.confirm import ConfirmDiscard
 from pmo_tui.store import Note
 from pmo_tui.text import one_line
 from pmo_tui.widgets.plaintext import PlainTextArea
+from pmo_tui.widgets.workers import thread_work
 
 if TYPE_CHECKING:
     from pmo_tui.app import PmoApp
@@ -140,7 +140,7 @@ class NoteScreen(ModalScreen[Note | None]):
         self._status("saving…", "bold $text-accent")
         self._save(body)
 
-    @work(thread=True, exclusive=True, group="save", exit_on_error=False, description="save")
+    @thread_work(group="save", exclusive=True, description="save")
     def _save(self, body: str) -> None:
         app = self.pmo
         store = app.store

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from textual import work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.content import Content
@@ -26,6 +25,7 @@ from pmo_tui.screens.triage_state import OFF
 from pmo_tui.store import Note, Store
 from pmo_tui.text import one_line
 from pmo_tui.widgets.grid import Grid
+from pmo_tui.widgets.workers import thread_work
 
 Item = tuple[str, str]  # (kind, id)
 
@@ -74,7 +74,7 @@ class ProjectNotes(VerticalScroll):
         self._load(snapshot, project_id)
 
     # description: never let Textual repr() the Snapshot argument on the UI thread (≈70 ms)
-    @work(thread=True, exclusive=True, group="notes", exit_on_error=False, description="notes")
+    @thread_work(group="notes", exclusive=True, description="notes")
     def _load(self, snapshot: Snapshot, project_id: str) -> None:
         app = pmo_app(self)
         store = app.store

@@ -48,6 +48,7 @@ from pmo_tui.screens.triage_overlay import TriageOverlay
 from pmo_tui.screens.triage_reader import TriageReader
 from pmo_tui.screens.triage_state import OFF, OPEN, OPENING, TriageView, bind, view_for
 from pmo_tui.sources.base import Change, Health, WatchState
+from pmo_tui.widgets.workers import thread_work
 
 if TYPE_CHECKING:
     from datetime import date
@@ -301,7 +302,7 @@ class TriageService(_AppBase):
             return self._triage_generation
 
     # -- propagation ----------------------------------------------------------------------
-    @work(thread=True, group="store-watch", exit_on_error=False, description="watch store")
+    @thread_work(group="store-watch", description="watch store")
     def _watch_store(self, store: Store) -> None:
         try:
             for event in store.watch(self._store_stop, interval=STORE_POLL):

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from pmo_tui.malloc import collector_settled, unsettle_collector
 
 ROOT = Path(__file__).resolve().parents[1]
 REALDATA = ROOT.parent / "shared" / "realdata"
@@ -71,3 +74,18 @@ def _environment_restored() -> Iterator[None]:
     if dict(os.environ) != saved:
         os.environ.clear()
         os.environ.update(saved)
+
+
+@pytest.fixture(autouse=True)
+def _collector_restored() -> Iterator[None]:
+    """Put the garbage collector back as CPython had it.
+
+    ``pmo-tui`` run in-process (the kiosk tests call ``cli.main``) freezes what
+    the start made and takes over the full collections (``pmo_tui.malloc``);
+    later tests in the same worker must not run with that, nor keep those
+    objects frozen.
+    """
+    thresholds = gc.get_threshold()
+    yield
+    if collector_settled() or gc.get_freeze_count() or gc.get_threshold() != thresholds:
+        unsettle_collector(thresholds)

@@ -98,3 +98,24 @@ def test_every_thread_worker_names_its_description() -> None:
                 ):
                     unnamed.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name}")
     assert unnamed == [], f"@work without description=: {unnamed}"
+
+
+def test_no_textual_worker_keeps_its_arguments() -> None:
+    """A method started with Textual's ``@work`` keeps its arguments until a full run of
+    the cyclic collector (the finished worker sits in a reference cycle), so a Snapshot
+    argument outlived its replacement and set off 100–280 ms collections mid-refresh.
+    Methods that take arguments use ``widgets.workers.thread_work`` instead."""
+    keeping = []
+    for path in _ui_modules():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            arguments = node.args
+            takes = len(arguments.posonlyargs) + len(arguments.args) > 1 or bool(
+                arguments.kwonlyargs or arguments.vararg or arguments.kwarg
+            )
+            for deco in node.decorator_list:
+                called = deco.func if isinstance(deco, ast.Call) else deco
+                if getattr(called, "id", None) == "work" and takes:
+                    keeping.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name}")
+    assert keeping == [], f"@work on a method with arguments (use thread_work): {keeping}"

@@ -5,8 +5,9 @@
   of the heap stays resident under glibc until ``malloc_trim``; after
   :func:`release_free_memory` the process is smaller again, as a wall display
   that reloads for weeks must be.
-* The collector runs less often while pmo-tui starts, and as usual again once the
-  first data is painted (or the first load failed).
+* The collector runs less often while pmo-tui starts, and settles once the first
+  data is painted (or the first load failed): the start's objects frozen, full
+  collections left to the app (``tests/test_collector.py``).
 """
 
 from __future__ import annotations
@@ -23,7 +24,15 @@ from test_startup import BrokenSource
 from test_ui_support import make_app, wait_for_data, write_fixture
 from triage_ui_support import wait_until
 
-from pmo_tui.malloc import START_THRESHOLDS, TRIM_AVAILABLE, relax_collector, restore_collector
+from pmo_tui.malloc import (
+    START_THRESHOLDS,
+    STEADY_THRESHOLDS,
+    TRIM_AVAILABLE,
+    collector_settled,
+    relax_collector,
+    settle_collector,
+    unsettle_collector,
+)
 
 FRAGMENTED_HEAP = """
 import ctypes, json, re
@@ -69,33 +78,38 @@ def test_freed_heap_memory_goes_back_to_the_system() -> None:
 def default_thresholds() -> Iterator[tuple[int, int, int]]:
     before = gc.get_threshold()
     yield before
-    restore_collector()
-    gc.set_threshold(*before)
+    unsettle_collector(before)
 
 
-def test_the_collector_is_relaxed_once_and_restored_once(
+def test_the_collector_is_relaxed_once_and_settled_once(
     default_thresholds: tuple[int, int, int],
 ) -> None:
+    assert not settle_collector()  # never relaxed (a test, a host app): nothing to settle
+    assert gc.get_threshold() == default_thresholds
+    assert gc.get_freeze_count() == 0
     relax_collector()
     relax_collector()  # a second call must not save the relaxed values as "the defaults"
     assert gc.get_threshold() == START_THRESHOLDS
-    restore_collector()
-    assert gc.get_threshold() == default_thresholds
-    restore_collector()
-    assert gc.get_threshold() == default_thresholds
+    assert settle_collector()
+    assert gc.get_threshold() == STEADY_THRESHOLDS
+    frozen = gc.get_freeze_count()
+    assert frozen > 0
+    assert settle_collector()  # idempotent: nothing frozen twice
+    assert gc.get_freeze_count() == frozen
 
 
-async def test_the_app_restores_the_collector_once_the_first_data_is_painted(
+async def test_the_app_settles_the_collector_once_the_first_data_is_painted(
     tmp_path: Path, default_thresholds: tuple[int, int, int]
 ) -> None:
     relax_collector()  # as `pmo-tui` does before anything else
     app = make_app(write_fixture(tmp_path / "portfolio"))
     async with app.run_test(size=(120, 36)) as pilot:
         await wait_for_data(pilot, app)
-        assert gc.get_threshold() == default_thresholds
+        await wait_until(pilot, collector_settled, 10, "the settle")
+        assert gc.get_threshold() == STEADY_THRESHOLDS
 
 
-async def test_a_failed_first_load_restores_the_collector(
+async def test_a_failed_first_load_settles_the_collector(
     tmp_path: Path, default_thresholds: tuple[int, int, int]
 ) -> None:
     relax_collector()
@@ -104,4 +118,4 @@ async def test_a_failed_first_load_restores_the_collector(
     app.source = BrokenSource(folder)
     async with app.run_test(size=(120, 36)) as pilot:
         await wait_until(pilot, lambda: app.load_error is not None, 10.0, "the load error")
-        assert gc.get_threshold() == default_thresholds
+        assert gc.get_threshold() == STEADY_THRESHOLDS

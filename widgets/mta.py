@@ -40,6 +40,7 @@ from pmo_tui.text import one_line
 from .fmt import Formatter, milestone_label, milestone_tone
 from .grid import Grid, GridColumn, GridRow
 from .textplot import TextPlot
+from .workers import thread_work
 
 #: line markers, in order (a number per milestone; the legend and the table use them too)
 MARKERS = "123456789ABCDEF"
@@ -431,15 +432,9 @@ class MtaPane(Vertical):
         self._shown_key = key
         project_id, snapshot = self.project_id, self.snapshot
         assert project_id is not None
-        self.run_worker(
-            lambda: self._read(key, project_id, snapshot),
-            thread=True,
-            exclusive=True,
-            group="mta",
-            exit_on_error=False,
-            description="mta",
-        )
+        self._read(key, project_id, snapshot)
 
+    @thread_work(group="mta", exclusive=True, description="mta")
     def _read(self, key: tuple[str, int], project_id: str, snapshot: Any) -> None:
         """In a thread: read the store and work out what to draw."""
         store = getattr(self.app, "store", None)
