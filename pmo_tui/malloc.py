@@ -21,7 +21,7 @@
   replaces tens of thousands of long-lived rows, more than the quarter of the
   old generation that sets it off. Those collections took 100–280 ms of the
   GIL and were the latency tails of ``benchmarks/live.py`` (a key pressed
-  during a reload waited up to 270 ms). CPython still runs one itself after
+  during a reload waited up to 345 ms at p95). CPython still runs one itself after
   100 collections of the middle generation (its default is 10), should the
   app never be idle.
 """
@@ -155,9 +155,6 @@ class IdleCollector:
         self._collect = collect
         self._count = count
         self._last = clock()
-        #: full collections run so far, and the seconds the last one took
-        self.runs = 0
-        self.last_seconds = 0.0
 
     def due(self) -> bool:
         pending = self._count()[2]  # middle-generation collections since the last full one
@@ -166,8 +163,5 @@ class IdleCollector:
         return pending >= self.after_work or self._clock() - self._last >= self.every
 
     def collect(self) -> None:
-        started = time.perf_counter()
         self._collect()
-        self.last_seconds = time.perf_counter() - started
         self._last = self._clock()
-        self.runs += 1
