@@ -298,6 +298,35 @@ async def test_triage_comes_back_when_the_data_folder_does(folder: Path) -> None
         await until(pilot, lambda: any("Triage is on again" in t for t in toasts(app)))
 
 
+async def test_triage_comes_on_when_a_locked_store_is_released(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process holds the store file locked past the busy timeout as the app
+    starts: triage is off for now, says it will try again, and comes on by itself."""
+    import sqlite3
+
+    from pmo_tui.store import engine as engines
+
+    monkeypatch.setattr(engines, "BUSY_TIMEOUT_S", 0.3)  # the real wait is 5 s
+    store_file = folder / ".pmo-tui" / "store.sqlite"
+    store_file.parent.mkdir()
+    holder = sqlite3.connect(store_file, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")  # a new, empty file: the app must switch it to WAL
+    try:
+        app = live_app(folder)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: app.triage_view.state == OFF, 20)
+            assert "locked" in app.triage_view.reason
+            assert "trying again" in app.triage_view.reason
+            assert app.write_refusal() is not None
+            holder.execute("ROLLBACK")
+            await until(pilot, lambda: app.triage_view.state == OPEN, 20)
+            assert app.write_refusal() is None
+            await until(pilot, lambda: any("Triage is on again" in t for t in toasts(app)))
+    finally:
+        holder.close()
+
+
 async def test_the_watcher_stops_when_the_app_exits(folder: Path) -> None:
     app = live_app(folder)
     source = app.source

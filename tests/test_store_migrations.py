@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -161,6 +162,37 @@ def test_four_officers_opening_a_fresh_store_at_once_all_succeed(store_url: str)
 
     with concurrent.futures.ThreadPoolExecutor(4) as pool:
         assert list(pool.map(open_and_save, range(4))) == [1, 1, 1, 1]
+
+
+def test_officers_starting_at_once_on_a_new_folder_all_get_triage(tmp_path: Path) -> None:
+    """Three apps open the store of a data folder that has none yet, at the same instant.
+
+    One creates and migrates the file while the others connect. Switching the new
+    file to WAL mode failed at once with "database is locked" (no busy wait) in about
+    one start in seven, and that officer's triage was off; CI caught it once.
+    """
+    import threading
+
+    failures: list[str] = []
+    for round_ in range(30):
+        folder = tmp_path / f"portfolio-{round_}"
+        folder.mkdir()
+        (folder / "projects.csv").write_text("project_id,name\nP-1,A\n", encoding="utf-8")
+        start = threading.Barrier(3)
+
+        def open_one(folder: Path = folder, start: threading.Barrier = start) -> None:
+            start.wait()
+            try:
+                open_store(None, source=str(folder)).close()
+            except Exception as exc:
+                failures.append(f"{folder.name}: {exc}")
+
+        threads = [threading.Thread(target=open_one) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+    assert failures == []
 
 
 def test_opening_an_up_to_date_store_does_not_load_alembic(tmp_path: object) -> None:

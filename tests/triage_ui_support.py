@@ -58,7 +58,15 @@ async def wait_for_store(pilot: object, app: PmoApp) -> None:
             and view.generation == app.triage_view.generation
         )
 
-    await wait_until(pilot, ready, 20.0, "the triage store")
+    try:
+        await wait_until(pilot, ready, 20.0, "the triage store")
+    except AssertionError as exc:  # say where it stuck: a flaky start must be diagnosable
+        view, shown = app.triage_view, view_for(app.snapshot)
+        raise AssertionError(
+            f"{exc}: store={app.store is not None} state={view.state} reason={view.reason!r} "
+            f"generation={view.generation}, on screen: state={shown.state} "
+            f"generation={shown.generation}"
+        ) from None
     await pilot.pause(0.1)  # type: ignore[attr-defined]
 
 

@@ -13,6 +13,7 @@ from pmo_tui.store.errors import (
     SchemaMismatch,
     StoreBusy,
     StoreError,
+    StoreUnavailable,
 )
 from pmo_tui.store.overlay import merge_triage
 from pmo_tui.store.records import (
@@ -63,6 +64,7 @@ __all__ = [
     "Store",
     "StoreBusy",
     "StoreError",
+    "StoreUnavailable",
     "Triage",
     "TriageValue",
     "local_midnight",

@@ -28,6 +28,7 @@ from __future__ import annotations
 import os
 import pwd
 import sqlite3
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,8 @@ from pmo_tui.store.errors import StoreError
 #: execution option that makes a connection's transactions write transactions
 WRITE = "pmo_write"
 BUSY_TIMEOUT_S = 5.0
+#: between tries to switch a locked store file to WAL mode
+WAL_RETRY_S = 0.02
 PG_LOCK_TIMEOUT_MS = 5000
 PG_IDLE_IN_TRANSACTION_MS = 60_000
 PG_KEEPALIVES = {
@@ -107,7 +110,7 @@ def _sqlite(url: sa.URL, read_only: bool, create_file: bool) -> Engine:
         try:
             cur.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
             if not memory and not read_only:
-                cur.execute("PRAGMA journal_mode = WAL")
+                _use_wal(cur)
             cur.execute("PRAGMA synchronous = FULL")
             if read_only:
                 cur.execute("PRAGMA query_only = ON")
@@ -144,6 +147,27 @@ def _hand_out_only_the_same_file(engine: Engine, path: Path) -> None:
             # the pool discards this connection and opens the path afresh (mode=rw:
             # that fails when the file is gone, and reaches the new file when replaced)
             raise DisconnectionError(f"{path} was moved, deleted or replaced")
+
+
+def _use_wal(cur: sqlite3.Cursor) -> None:
+    """Put the store file in WAL mode (once per file: the mode is kept in the file).
+
+    Switching needs the file to itself, and SQLite answers "database is locked"
+    at once instead of waiting the busy timeout. Two officers opening a new
+    store at the same moment (one migrating it) then left the second with
+    triage off, so: check first, and retry the switch until the busy timeout.
+    """
+    if str(cur.execute("PRAGMA journal_mode").fetchone()[0]).lower() == "wal":
+        return
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        try:
+            cur.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+        time.sleep(WAL_RETRY_S)
 
 
 def create_sqlite_file(path: Path) -> None:

@@ -18,6 +18,11 @@ class FolderGone(StoreError):
     since the store never recreates it."""
 
 
+class StoreUnavailable(StoreError):
+    """The store's database did not answer in time (locked past the busy timeout, server
+    down or unreachable): worth a retry, since nothing is wrong with the store itself."""
+
+
 class ReadOnlyStore(StoreError):
     """A write was attempted on a store opened with ``read_only=True``."""
 

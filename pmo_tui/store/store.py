@@ -32,6 +32,7 @@ from pmo_tui.store.errors import (
     SchemaMismatch,
     StoreBusy,
     StoreError,
+    StoreUnavailable,
 )
 from pmo_tui.store.events import note_of
 from pmo_tui.store.location import Location, resolve
@@ -1004,10 +1005,23 @@ def open_store(
         engine.dispose()
         detail = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
         where = location.path or location.url.render_as_string(hide_password=True)
-        raise StoreError(redact(f"cannot open the triage store {where}: {detail}")) from None
+        message = redact(f"cannot open the triage store {where}: {detail}")
+        if _transient(exc, engine):
+            raise StoreUnavailable(message) from None
+        raise StoreError(message) from None
     except BaseException:
         engine.dispose()
         raise
+
+
+def _transient(exc: sa.exc.DBAPIError, engine: sa.Engine) -> bool:
+    """Worth opening again later: SQLite locked past the busy timeout, a server down or
+    unreachable (not a refused login's typo, but that cannot be told apart from outside)."""
+    if not isinstance(exc, sa.exc.OperationalError):
+        return False
+    if engine.dialect.name == "sqlite":  # sqlite3 reports a missing table the same way
+        return "locked" in str(exc.orig) or "busy" in str(exc.orig)
+    return True
 
 
 def _empty(location: Location, notice: str) -> Store:
