@@ -41,6 +41,7 @@ from textual.timer import Timer
 
 from pmo_tui.errors import describe
 from pmo_tui.malloc import release_free_memory
+from pmo_tui.rerun import RerunGate
 from pmo_tui.screens import views
 from pmo_tui.screens.snapshot import Snapshot
 from pmo_tui.screens.triage_news import News, summarise
@@ -165,9 +166,7 @@ class TriageService(_AppBase):
         self.store_health = ""
         self._triage_overlay = TriageOverlay(self.engine)
         self._triage_lock = threading.Lock()
-        self._triage_dirty = False
-        self._triage_running = False
-        self._triage_full = False
+        self._triage_gate = RerunGate()
         self._triage_generation = 0
         self._observed: int | None = None
         self._store_stop = threading.Event()
@@ -241,13 +240,13 @@ class TriageService(_AppBase):
 
     @work(thread=True, group="store-open", exit_on_error=False, description="open store")
     def open_triage_store(self) -> None:
-        from pmo_tui.store import FolderGone, open_store
+        from pmo_tui.store import FolderGone, StoreUnavailable, open_store
 
         try:
             store = open_store(
                 self.options.store, source=self.options.source, read_only=self.options.read_only
             )
-        except FolderGone as exc:  # moved away meanwhile: it may come back
+        except (FolderGone, StoreUnavailable) as exc:  # moved away, locked, down: it may pass
             self.post_message(StoreFailed(describe(exc), retry=True))
             return
         except Exception as exc:  # StoreError (refused, unreachable, newer schema) or worse
@@ -331,35 +330,30 @@ class TriageService(_AppBase):
 
     def request_triage_refresh(self, *, full: bool = False) -> None:
         """Re-read the triage state and put it on screen (coalesces bursts; UI thread)."""
-        with self._triage_lock:
-            self._triage_dirty = True
-            self._triage_full |= full
-            if self._triage_running:
-                return
-            self._triage_running = True
-        self._triage_worker()
+        if self._triage_gate.request(full=full):
+            self._triage_worker()
 
     @work(thread=True, group="triage", exit_on_error=False, description="read triage")
     def _triage_worker(self) -> None:
+        gate = self._triage_gate
         try:
             while not self._store_stop.is_set():
-                with self._triage_lock:
-                    if not self._triage_dirty:
-                        return
-                    self._triage_dirty = False
-                    full, self._triage_full = self._triage_full, False
+                full = gate.take()
+                if full is None:
+                    return  # nothing pending, and the gate already counts this worker ended
                 try:
                     self._refresh_triage(full)
                 except Exception as exc:
                     if self._store_stop.is_set():
-                        return  # closing: the store was closed under this read
+                        break  # closing: the store was closed under this read
                     self._log_exception(exc)
                     self.post_message(
                         StoreHealth(WatchState(Health.FAILED, f"cannot read: {describe(exc)}"))
                     )
-        finally:
-            with self._triage_lock:
-                self._triage_running = False
+        except BaseException:
+            gate.abandon()  # crashed: the next request starts a new worker
+            raise
+        gate.abandon()  # closing
 
     def _refresh_triage(self, full: bool) -> None:
         """One refresh: read the store, recompute from the source snapshot, post it."""
