@@ -154,6 +154,35 @@ async def test_a_saved_file_shows_up_marked_with_a_toast_and_the_cursor_stays(
         assert clock.wakeups == wakeups
 
 
+def test_an_app_that_marked_a_change_is_freed_after_it_exits(folder: Path) -> None:
+    """The highlight clock must not keep its app (its screens, its data) alive: it did,
+    as the value of a weak-keyed registry, for every app that ever marked a change.
+
+    Synchronous on purpose: the event loop's executor threads (Textual's thread
+    workers) hold the app's captured stderr until the loop is closed. Alembic is
+    imported first: imported inside a running app (the store's first migration),
+    its ``Config(stdout=sys.stdout)`` default keeps that app's captured stdout.
+    """
+    import gc
+    import weakref
+
+    import alembic.config  # noqa: F401  (see the docstring)
+
+    async def run() -> weakref.ref[PmoApp]:
+        app = live_app(folder)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await live(pilot, app)
+            set_p02_forecast(folder, 999_999)
+            grid = app.screen.query_one("#main-grid", Grid)
+            await until(pilot, lambda: grid.changed_at != {})  # a mark: the clock runs
+            assert HighlightClock.of(app).active
+        return weakref.ref(app)
+
+    gone = asyncio.run(run())
+    gc.collect()
+    assert gone() is None, "the app and everything it showed outlived its run"
+
+
 async def test_cursor_filter_and_sort_survive_changes_streaming_in(folder: Path) -> None:
     app = live_app(folder)
     async with app.run_test(size=(120, 40)) as pilot:

@@ -26,7 +26,8 @@ from textual.timer import Timer
 #: the share of the highlight time a mark is shown at full strength
 FRESH_SHARE = 2 / 3
 
-#: the clock of each running app
+#: the clock of each running app (a clock holds its app weakly: a value that kept its
+#: key alive would keep every app that ever marked a change, DOM and data included)
 _CLOCKS: weakref.WeakKeyDictionary[App[object], HighlightClock] = weakref.WeakKeyDictionary()
 
 
@@ -43,7 +44,7 @@ class HighlightClock:
     """The app's single highlight timer (see the module docstring)."""
 
     def __init__(self, app: App[object]) -> None:
-        self._app = app
+        self._app = weakref.ref(app)
         self._due: dict[int, tuple[weakref.ref[Fading], float]] = {}
         self._timer: Timer | None = None
         self._timer_at = 0.0
@@ -86,7 +87,10 @@ class HighlightClock:
             self._timer.stop()
         delay = max(0.0, due - time.monotonic()) + 0.01
         self._timer_at = due
-        self._timer = self._app.set_timer(delay, self._tick, name="pmo-highlight")
+        app = self._app()
+        if app is None:
+            return  # the app is gone: nothing left to fade
+        self._timer = app.set_timer(delay, self._tick, name="pmo-highlight")
 
     def _tick(self) -> None:
         self._timer = None
