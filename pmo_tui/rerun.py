@@ -5,8 +5,8 @@ True no worker is running and the caller starts one. The worker loops on
 :meth:`RerunGate.take` until it returns None. Deciding that nothing is left and
 marking the worker ended happen under one lock: if they were two steps, a
 request landing between them would see a worker still running, start none,
-and stay pending for good (the triage queue then never caught up with the
-store; a CI run hit exactly that once).
+and stay pending for good (the triage queue's refresh had that window, found
+while looking for why a CI run waited forever for the triage store).
 """
 
 from __future__ import annotations

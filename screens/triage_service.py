@@ -249,7 +249,7 @@ class TriageService(_AppBase):
         except (FolderGone, StoreUnavailable) as exc:  # moved away, locked, down: it may pass
             self.post_message(StoreFailed(describe(exc), retry=True))
             return
-        except Exception as exc:  # StoreError (refused, unreachable, newer schema) or worse
+        except Exception as exc:  # StoreError (refused, network share, newer schema) or worse
             self._log_exception(exc)
             self.post_message(StoreFailed(describe(exc)))
             return

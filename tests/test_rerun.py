@@ -1,8 +1,8 @@
 """RerunGate: a burst of refresh requests is served by one worker, and none is lost.
 
-The triage queue once stopped following the store in CI: a request that came
-while the refresh worker was deciding to end found it "still running", so no
-worker served it. These tests run real threads against the gate.
+The triage queue's refresh had a window in which a request that came while the
+worker was deciding to end found it "still running", so no worker served it.
+These tests run real threads against the gate.
 """
 
 from __future__ import annotations
