@@ -716,6 +716,9 @@ def main() -> None:
     )
     args = parser.parse_args()
     sources = [s.strip() for s in args.sources.split(",") if s.strip()]
+    unknown = sorted(set(sources) - {"folder", "sqlite", "postgres"})
+    if unknown:
+        parser.error(f"unknown sources {', '.join(unknown)}: use folder, sqlite, postgres")
     folder = folder_copy()
     targets = pick_targets(folder)
     env = app_env()
