@@ -263,6 +263,8 @@ class TriageService(_AppBase):
         self.post_message(StoreOpened(store))
 
     def on_store_opened(self, message: StoreOpened) -> None:
+        # replacing an empty stand-in (its watcher has ended): dropped, not closed, since
+        # a triage read may still be using it and close() would wait on the UI thread
         self.store = message.store
         notice = message.store.notice
         if notice and not self.options.kiosk:  # a wall display has nobody to read it
@@ -271,7 +273,7 @@ class TriageService(_AppBase):
             self._store_retries = 0
             self.notify_plain("Triage is on again: the store is open.", title="Triage store")
         self._watch_store(message.store)
-        self.request_triage_refresh()
+        self.request_triage_refresh(full=True)  # a stand-in's empty frame must not linger
 
     def on_store_failed(self, message: StoreFailed) -> None:
         reason = message.reason
@@ -291,6 +293,10 @@ class TriageService(_AppBase):
         )
         self.request_triage_refresh()
 
+    def _reopen_store(self) -> None:
+        if not self._store_stop.is_set():
+            self.open_triage_store()
+
     def _retry_store(self) -> None:
         if not self._store_stop.is_set() and self.store is None:
             self.open_triage_store()
@@ -303,9 +309,14 @@ class TriageService(_AppBase):
     # -- propagation ----------------------------------------------------------------------
     @thread_work(group="store-watch", description="watch store")
     def _watch_store(self, store: Store) -> None:
+        from pmo_tui.store import Created
+
         try:
             for event in store.watch(self._store_stop, interval=STORE_POLL):
                 if self._store_stop.is_set():
+                    return
+                if isinstance(event, Created):  # the store a stand-in stood for exists now
+                    self.call_from_thread(self._reopen_store)
                     return
                 if isinstance(event, Change):
                     # no tables named: a gap (reconnect); read everything again

@@ -163,6 +163,37 @@ def test_a_read_only_store_can_watch(store_url: str) -> None:
             watcher.close()
 
 
+def test_a_read_only_stand_in_says_when_the_real_store_is_created(
+    store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A wall display started before anyone triaged: its empty stand-in must not idle
+    for good, or the first officer's decisions never reach the wall."""
+    from pmo_tui.store import Created, watching
+
+    monkeypatch.setattr(watching, "CREATED_POLL", 0.1)
+    with open_store(store_url, read_only=True) as kiosk:
+        assert kiosk.stand_in
+        events: queue.Queue[object] = queue.Queue()
+        stop = threading.Event()
+        thread = threading.Thread(
+            target=lambda: [events.put(e) for e in kiosk.watch(stop)], daemon=True
+        )
+        thread.start()
+        try:
+            time.sleep(0.4)
+            assert events.empty(), "nothing was created yet"
+            with open_store(store_url) as officer:  # the first officer creates it
+                officer.save("K-1", 0, {"owner": "alice"})
+            assert isinstance(events.get(timeout=5), Created)
+            thread.join(2)
+            assert not thread.is_alive(), "the stand-in's watch ends once it said so"
+        finally:
+            stop.set()
+    with open_store(store_url, read_only=True) as kiosk:  # opened again: the real one
+        assert not kiosk.stand_in
+        assert kiosk.get("K-1").owner == "alice"
+
+
 @pytest.mark.postgres
 def test_postgres_listener_reconnects_and_asks_for_a_full_resync(pg_url: str) -> None:
     with open_store(pg_url) as store:

@@ -79,3 +79,32 @@ async def test_two_apps_on_one_sqlite_store(folder: Path) -> None:
 
 async def test_two_apps_on_one_postgresql_store(folder: Path, pg_url: str) -> None:
     await two_officers(folder, store=pg_url)
+
+
+async def test_a_read_only_copy_started_before_the_store_existed_follows_it(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A wall display (read-only) opened on a folder nobody has triaged yet: once the
+    first officer saves, the decision reaches it without a restart."""
+    from pmo_tui.store import open_store, watching
+
+    monkeypatch.setattr(watching, "CREATED_POLL", 0.2)
+    wall = make_app(folder, read_only=True)
+    async with wall.run_test(size=(160, 50)) as pilot:
+        await wait_for_data(pilot, wall)
+        await wait_until(pilot, lambda: wall.store is not None, 20.0, "the stand-in store")
+        assert wall.store is not None and wall.store.stand_in
+        assert "no triage yet" in (wall.store.notice or "")
+        assert not (folder / ".pmo-tui").exists()  # a read-only copy creates nothing
+        with open_store(None, source=str(folder)) as officer:
+            officer.save("I-02", 0, {"owner": "Zed Officer"})
+        await wait_until(
+            pilot,
+            lambda: wall.triage_view.decision("I-02").owner == "Zed Officer",
+            10.0,
+            "the first decision on the wall",
+        )
+        assert wall.store is not None and not wall.store.stand_in
+        await pilot.press("t")
+        await wait_until(pilot, lambda: isinstance(wall.screen, TriageScreen))
+        await wait_until(pilot, lambda: owner_of(wall, "I-02") == "Zed Officer", 5.0, "the row")

@@ -39,6 +39,7 @@ from pmo_tui.store.values import (
     normalize_changes,
 )
 from pmo_tui.store.values import show as show_value
+from pmo_tui.store.watching import Created
 
 __all__ = [
     "FIELDS",
@@ -49,6 +50,7 @@ __all__ = [
     "BulkConflict",
     "BulkSaved",
     "Conflict",
+    "Created",
     "Edit",
     "Event",
     "FolderGone",

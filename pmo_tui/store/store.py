@@ -141,11 +141,19 @@ class Store:
     retry_deadline = 15.0
 
     def __init__(
-        self, engine: Engine, location: Location, *, read_only: bool, notice: str | None = None
+        self,
+        engine: Engine,
+        location: Location,
+        *,
+        read_only: bool,
+        notice: str | None = None,
+        stand_in: bool = False,
     ) -> None:
         self.engine = engine
         self.location = location
         self.read_only = read_only
+        #: an empty read-only stand-in for a store not created yet (see ``watch``)
+        self.stand_in = stand_in
         self.notice = notice if notice is not None else location.notice
         user = engines.os_user()
         self.officer = Officer(engines.session_user(engine) or user, user)
@@ -900,14 +908,17 @@ class Store:
 
     def watch(
         self, stop: threading.Event, *, interval: float = 0.05, poll: float | None = None
-    ) -> Iterator[Change | WatchState]:
+    ) -> Iterator[Change | WatchState | watching.Created]:
         """Block (in a thread worker) and yield when another process commits to the store.
 
         ``stop`` is a ``threading.Event``. Yields ``Change(store=True, ...)`` for
-        changes and ``WatchState`` for the watcher's health; see ``watching``.
+        changes and ``WatchState`` for the watcher's health; see ``watching``. A
+        :attr:`stand_in` yields ``Created`` once the real store exists, and ends.
         ``poll`` (seconds) forces the polling fallback.
         """
-        if self.location.missing or (self.dialect == "sqlite" and self.location.path is None):
+        if self.stand_in:  # until the real store exists: then the caller opens it again
+            return watching.watch_until_created(self.location.url, self.location.path, stop)
+        if self.dialect == "sqlite" and self.location.path is None:
             return _idle(stop)
         if poll is not None:
             return watching.watch_polling(self.engine, stop, interval=poll)
@@ -1028,4 +1039,4 @@ def _empty(location: Location, notice: str) -> Store:
     """A read-only, empty in-memory store: the UI works, nothing is triaged."""
     engine = engines.create(sa.make_url("sqlite://"), read_only=False)
     migrate.upgrade(engine)
-    return Store(engine, location, read_only=True, notice=notice)
+    return Store(engine, location, read_only=True, notice=notice, stand_in=True)

@@ -21,6 +21,12 @@ PostgreSQL
 Changes made through the same :class:`~pmo_tui.store.Store` object are not
 reported back (the UI already has its own ``Saved`` results).
 
+Not created yet
+    A read-only open of a store that does not exist yet (a wall display started
+    before anyone triaged) gets an empty stand-in. Its watcher checks every
+    :data:`CREATED_POLL` seconds whether the real store now exists, with its
+    schema, and then yields :class:`Created` once: the app opens it again.
+
 A yielded :class:`Change` has ``store=True``; ``tables`` names the store tables
 that changed (``triage``, ``notes``, ``forecasts``) or is empty for "re-read
 everything"; ``causes`` lists the items, e.g. ``"issue:ISS-7"``.
@@ -34,6 +40,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -42,10 +49,14 @@ from sqlalchemy.engine import Engine
 from pmo_tui.errors import redact
 from pmo_tui.sources.base import Change, Health, WatchState
 from pmo_tui.sqlite_uri import sqlite_uri
+from pmo_tui.store import engine as engines
+from pmo_tui.store import migrate
 from pmo_tui.store.engine import BUSY_TIMEOUT_S, PG_KEEPALIVES
 from pmo_tui.store.retry import backoff
 
 MAX_CAUSES = 100
+#: seconds between checks whether a store that did not exist yet has been created
+CREATED_POLL = 5.0
 FAILED_AFTER = 5  # consecutive failures before the health says FAILED (retries go on)
 
 
@@ -374,3 +385,34 @@ def watch_polling(
             yield Change(tables=frozenset(n for n, hit in names.items() if hit), store=True)
         last = current
         stop.wait(interval)
+
+
+@dataclass(frozen=True)
+class Created:
+    """The store that an empty read-only stand-in stood for exists now: open it again."""
+
+
+def watch_until_created(
+    url: sa.URL, path: Path | None, stop: threading.Event, interval: float | None = None
+) -> Iterator[Change | WatchState | Created]:
+    """Yield :class:`Created` once the store at ``url`` exists with its schema, then end."""
+    every = CREATED_POLL if interval is None else interval
+    while not stop.wait(every):
+        if _created(url, path):
+            yield Created()
+            return
+
+
+def _created(url: sa.URL, path: Path | None) -> bool:
+    if path is not None and not path.exists():
+        return False  # the usual answer, without opening anything
+    try:
+        engine = engines.create(url, read_only=True, create_file=False)
+    except Exception:
+        return False
+    try:
+        return migrate.status(engine) is not None
+    except Exception:  # half-created, locked, a newer schema: opening again will say
+        return False
+    finally:
+        engine.dispose()
