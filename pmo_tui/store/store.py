@@ -1026,8 +1026,9 @@ def open_store(
 
 
 def _transient(exc: sa.exc.DBAPIError, engine: sa.Engine) -> bool:
-    """Worth opening again later: SQLite locked past the busy timeout, a server down or
-    unreachable (not a refused login's typo, but that cannot be told apart from outside)."""
+    """Worth opening again later: SQLite locked past the busy timeout, or any PostgreSQL
+    connection failure (a refused login included: from outside it looks like a server
+    still starting, and a retry every 30 s costs nothing)."""
     if not isinstance(exc, sa.exc.OperationalError):
         return False
     if engine.dialect.name == "sqlite":  # sqlite3 reports a missing table the same way
