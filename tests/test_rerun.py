@@ -54,14 +54,16 @@ def test_no_request_is_lost_between_threads() -> None:
 
     def worker() -> None:
         nonlocal busy, overlap
-        with count_lock:
-            busy += 1
-            overlap |= busy > 1
         while gate.take() is not None:
+            # the run itself: between a take that gave work and the next take (after a
+            # take that said "end", the worker is over even if its thread is not yet)
+            with count_lock:
+                busy += 1
+                overlap |= busy > 1
             if rng.random() < 0.3:
                 time.sleep(0)  # let the requester in at any point
-        with count_lock:
-            busy -= 1
+            with count_lock:
+                busy -= 1
 
     interval = sys.getswitchinterval()
     sys.setswitchinterval(1e-6)  # switch threads as often as possible: every window shows
