@@ -253,6 +253,8 @@ class PmoApp(LiveMixin, TriageService, KioskApp):
             fmt=self.fmt,
             received_at=self.clock(),
         )
+        # what was built from tables this refresh did not change holds (see Snapshot.inherit)
+        snapshot.inherit(self.snapshot)
         # what the visible screen shows (everything on the first load), off the UI thread
         self.warm_screens(snapshot, first=first)
         return snapshot

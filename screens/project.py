@@ -434,21 +434,38 @@ class ProjectTables:
 
 def project_tables(snapshot: Snapshot, project_id: str) -> ProjectTables:
     """Built once per snapshot and project, in the load worker when the screen is visible
-    (``warm``), so that a live refresh only swaps rows on the UI thread."""
+    (``warm``), so that a live refresh only swaps rows on the UI thread. Each tab's rows
+    are kept by the next snapshot while the tables they come from stay the same (a new
+    issues export rebuilds the issue rows only: see ``Snapshot.inherit``)."""
+    fmt, as_of = snapshot.fmt, snapshot.as_of
+
+    def milestones() -> list[GridRow]:
+        frame = snapshot.rows_for_project("metrics.milestones", project_id)
+        return milestone_rows(frame, fmt, as_of)
+
+    def costs() -> tuple[tuple[GridColumn, ...], list[GridRow], float]:
+        frame = snapshot.metrics.costs_by_month(project_id)
+        total = float(frame["total"].sum()) if len(frame) else 0.0
+        return cost_columns(frame), cost_rows(frame, fmt, as_of), total
+
+    def issues() -> list[GridRow]:
+        frame = snapshot.rows_for_project("metrics.issues", project_id)
+        return issue_rows(frame, fmt, with_project=False)
 
     def build() -> ProjectTables:
-        fmt = snapshot.fmt
-        milestones = snapshot.rows_for_project("metrics.milestones", project_id)
-        costs = snapshot.cached(
-            ("costs", project_id), lambda: snapshot.metrics.costs_by_month(project_id)
+        cost_cols, cost_grid, cost_total = snapshot.cached(
+            ("project-costs", project_id), costs, tables=("costs",)
         )
-        issues = snapshot.rows_for_project("metrics.issues", project_id)
         return ProjectTables(
-            milestones=milestone_rows(milestones, fmt, snapshot.as_of),
-            cost_columns=cost_columns(costs),
-            costs=cost_rows(costs, fmt, snapshot.as_of),
-            cost_total=float(costs["total"].sum()) if len(costs) else 0.0,
-            issues=issue_rows(issues, fmt, with_project=False),
+            milestones=snapshot.cached(
+                ("project-milestones", project_id), milestones, tables=("milestones", "projects")
+            ),
+            cost_columns=cost_cols,
+            costs=cost_grid,
+            cost_total=cost_total,
+            issues=snapshot.cached(
+                ("project-issues", project_id), issues, tables=("issues", "projects")
+            ),
         )
 
     tables: ProjectTables = snapshot.cached(("project-tables", project_id), build)

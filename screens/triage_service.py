@@ -416,20 +416,10 @@ class TriageService(_AppBase):
         if metrics is snapshot.metrics:
             # no decision moved a figure (e.g. none at all, the usual start): every view
             # built from the figures holds; only the triage queue shows the decisions
-            for slot, value in list(snapshot._cache.items()):
-                if slot not in VIEW_SLOTS:
-                    fresh._cache.setdefault(slot, value)
-            fresh._by_project.update(snapshot._by_project)
+            fresh.adopt(snapshot, skip=VIEW_SLOTS)
         else:
-            # the S-curves do not depend on issues: reuse them instead of recomputing
-            curves = [s for s in list(snapshot._cache) if isinstance(s, tuple) and s[0] == "curve"]
-            for slot in curves:
-                fresh._cache[slot] = snapshot._cache[slot]
-            # the milestones did not change: neither did the rows built from them
-            if fresh.metrics.milestones is snapshot.metrics.milestones:
-                for name in ("upcoming-rows", "milestone-reasons"):
-                    if name in snapshot._cache:
-                        fresh._cache[name] = snapshot._cache[name]
+            # what does not depend on the issues (S-curves, milestone and cost rows) holds
+            fresh.inherit(snapshot)
         views.warm(fresh)
         from pmo_tui.screens.triage import TriageData, build_triage, update_triage
 

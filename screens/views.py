@@ -29,6 +29,10 @@ from pmo_tui.widgets.grid import GridRow
 Record = dict[str, Any]
 
 
+#: what the metrics' milestone rows are computed from (tolerances come with the projects)
+MILESTONE_TABLES = ("milestones", "projects")
+
+
 def _records(frame: pd.DataFrame, key_column: str) -> dict[str, Record]:
     keys = [programme_key(k) for k in objects(frame[key_column])]
     records: list[Record] = [{str(c): v for c, v in r.items()} for r in frame.to_dict("records")]
@@ -61,7 +65,8 @@ def project_record(snapshot: Snapshot, project_id: str) -> Record | None:
             keys = [programme_key(k) for k in objects(frame["project_id"])]
             return {key: at for at, key in enumerate(keys)}
 
-        at = snapshot.cached("project-positions", positions).get(project_id)
+        # metrics.projects keeps the projects table's order
+        at = snapshot.cached("project-positions", positions, tables=("projects",)).get(project_id)
         if at is None:
             return None
         return {str(c): v for c, v in frame.iloc[[at]].to_dict("records")[0].items()}
@@ -97,7 +102,7 @@ def programme_of(snapshot: Snapshot) -> dict[str, str]:
             )
         }
 
-    return snapshot.cached("programme-of", make)
+    return snapshot.cached("programme-of", make, tables=("projects",))
 
 
 def projects_in(snapshot: Snapshot, programme: str) -> list[str]:
@@ -109,7 +114,9 @@ def projects_in(snapshot: Snapshot, programme: str) -> list[str]:
             out.setdefault(group, []).append(project)
         return out
 
-    grouped: dict[str, list[str]] = snapshot.cached("projects-by-programme", make)
+    grouped: dict[str, list[str]] = snapshot.cached(
+        "projects-by-programme", make, tables=("projects",)
+    )
     return grouped.get(programme, [])
 
 
@@ -149,6 +156,7 @@ def upcoming_grid_rows(snapshot: Snapshot, programme: str | None) -> list[GridRo
     rows: list[GridRow] = snapshot.cached(
         "upcoming-rows",
         lambda: upcoming_rows(snapshot.metrics.upcoming_milestones(), snapshot.fmt),
+        tables=MILESTONE_TABLES,
     )
     if programme is None:
         return rows
@@ -173,7 +181,9 @@ def milestone_reason(snapshot: Snapshot, key: str) -> tuple[str, str, str] | Non
             out[f"{project}\x1f{milestone}"] = (name or "", project_name or "", reason or "")
         return out
 
-    found: dict[str, tuple[str, str, str]] = snapshot.cached("milestone-reasons", make)
+    found: dict[str, tuple[str, str, str]] = snapshot.cached(
+        "milestone-reasons", make, tables=MILESTONE_TABLES
+    )
     return found.get(key)
 
 
