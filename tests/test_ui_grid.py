@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import ClassVar
+
+from rich.console import RenderableType
+from textual._compositor import ChopsUpdate
 from textual.app import App, ComposeResult
+from textual.pilot import Pilot
+from textual.screen import Screen
 
 from pmo_tui.widgets.grid import Grid, GridColumn, GridRow, fit
 
@@ -147,3 +154,93 @@ def test_fit_cuts_and_pads_by_terminal_cells() -> None:
     from rich.cells import cell_len
 
     assert cell_len(wide) == 6
+
+
+class PaintedApp(App[None]):
+    """A grid of 30 rows that records which screen lines each repaint rewrote."""
+
+    ROWS: ClassVar[list[GridRow]] = [row(f"K{n:02d}", f"Item {n}", n * 10) for n in range(30)]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.painted: list[set[int] | None] = []  # None: the whole screen
+
+    def compose(self) -> ComposeResult:
+        yield Grid(COLUMNS, id="grid")
+
+    def on_mount(self) -> None:
+        self.query_one(Grid).set_rows(self.ROWS)
+
+    def _display(self, screen: Screen[object], renderable: RenderableType | None) -> None:
+        if isinstance(renderable, ChopsUpdate):
+            self.painted.append({y for y, _, _ in renderable.spans})
+        elif renderable is not None:
+            self.painted.append(None)
+        super()._display(screen, renderable)
+
+    def screen_lines(self) -> list[str]:
+        """The screen as the compositor holds it (cached lines included, as a terminal
+        that only received the repaints would show it)."""
+        return [strip.text for strip in self.screen._compositor.render_strips()]
+
+    async def repaints(self, pilot: Pilot[None], change: Callable[[], object]) -> set[int] | None:
+        await pilot.pause()
+        self.painted.clear()
+        change()
+        await pilot.pause()
+        await pilot.pause()
+        lines: set[int] = set()
+        for update in self.painted:
+            if update is None:
+                return None
+            lines |= update
+        return lines
+
+
+async def test_a_changed_cell_repaints_only_its_line_and_shows_the_new_value() -> None:
+    app = PaintedApp()
+    async with app.run_test(size=(60, 12)) as pilot:
+        grid = app.query_one(Grid)
+        grid.highlight_seconds = 0  # no change marks: the repaint of the change itself
+        new = [*app.ROWS]
+        new[3] = row("K03", "Item 3", 999_999)
+        painted = await app.repaints(pilot, lambda: grid.set_rows(new))
+        # the header is line 0 of the grid: K03 is the fourth row, on screen line 4
+        assert painted == {grid.region.y + 4}
+        screen = app.screen_lines()
+        assert "999,999" in screen[grid.region.y + 4]
+        assert not any("999,999" in line for n, line in enumerate(screen) if n != 4)
+
+
+async def test_rows_that_move_or_change_width_repaint_the_whole_grid() -> None:
+    app = PaintedApp()
+    async with app.run_test(size=(60, 12)) as pilot:
+        grid = app.query_one(Grid)
+        grid.highlight_seconds = 0
+        grid.sort_by("amount")
+        await pilot.pause()
+        # K03 becomes the largest amount: it moves to the end, every line below it shifts
+        new = [*app.ROWS]
+        new[3] = row("K03", "Item 3", 5_000)
+        painted = await app.repaints(pilot, lambda: grid.set_rows(new))
+        assert painted is None or len(painted) > 5
+        assert "K04" in app.screen_lines()[grid.region.y + 4]
+        # a new row: everything may shift
+        painted = await app.repaints(pilot, lambda: grid.set_rows([row("A0", "First", 0), *new]))
+        assert painted is None or len(painted) > 5
+        assert "A0" in app.screen_lines()[grid.region.y + 1]
+
+
+async def test_moving_the_cursor_repaints_the_two_rows_it_leaves_and_enters() -> None:
+    app = PaintedApp()
+    async with app.run_test(size=(60, 12)) as pilot:
+        grid = app.query_one(Grid)
+        grid.focus()
+        await pilot.pause()
+        painted = await app.repaints(pilot, lambda: grid.action_cursor_down())
+        assert painted == {grid.region.y + 1, grid.region.y + 2}
+        assert grid.cursor_key == "K01"
+        # past the bottom of the view: it scrolls, and the whole grid is repainted
+        painted = await app.repaints(pilot, lambda: grid.move_to(25))
+        assert painted is None or len(painted) > 5
+        assert any("K25" in line for line in app.screen_lines())

@@ -321,18 +321,24 @@ class Grid(ScrollView, can_focus=True):
         keep = self.cursor_key
         old_cursor = self._cursor
         new_rows = list(rows)
+        changed: list[GridRow] | None = None
         if self._loaded and self._rows:
             changed = self._record_changes(new_rows)
             natural = self._widen(changed)
         else:
             natural = self._measure(new_rows)
+        by_key = {row.key: i for i, row in enumerate(new_rows)}
+        if by_key != self._by_key:
+            changed = None  # rows came, went or moved: every line may differ
         self._rows = new_rows
-        self._by_key = {row.key: i for i, row in enumerate(new_rows)}
+        self._by_key = by_key
         if natural != self._natural:
             self._natural = natural
             self._column_layout = None
+            changed = None
         self._loaded = True
-        self._rebuild(keep, old_cursor)
+        keys = {row.key for row in changed} if changed is not None else None
+        self._rebuild(keep, old_cursor, keys)
 
     def set_filter(self, text: str) -> None:
         if text == self._filter:
@@ -455,7 +461,16 @@ class Grid(ScrollView, can_focus=True):
                 widths[index] = max(widths[index], width)
         return widths
 
-    def _rebuild(self, keep: str | None, old_cursor: int) -> None:
+    def _rebuild(self, keep: str | None, old_cursor: int, changed: set[str] | None = None) -> None:
+        """Filter and sort the rows into the view, keep the cursor on ``keep``, repaint.
+
+        ``changed``: the keys of the only rows whose cells changed, when no row came,
+        went or moved and the columns kept their widths. If the view then has the
+        same order, cursor and scroll position, only those rows' lines are repainted:
+        a live refresh that changes one issue of 10,000 repaints one line, not the
+        whole grid (on the terminal: ~0.3 KB instead of ~12 KB at 160×50).
+        """
+        old_view = self._view
         rows = self._rows
         indices: Iterable[int] = range(len(rows))
         terms = self._filter.casefold().split()
@@ -489,9 +504,14 @@ class Grid(ScrollView, can_focus=True):
         if position is None:
             position = min(old_cursor, max(0, len(view) - 1))
         self._cursor = max(0, min(position, max(0, len(view) - 1)))
-        self.virtual_size = Size(self._width(), len(view) + 1)
-        self._scroll_cursor_into_view()
-        self.refresh()
+        size = Size(self._width(), len(view) + 1)
+        same_frame = size == self.virtual_size and self._cursor == old_cursor
+        self.virtual_size = size
+        scrolled = self._scroll_cursor_into_view()
+        if changed is not None and same_frame and not scrolled and view == old_view:
+            self._refresh_keys(changed)
+        else:
+            self.refresh()
         self.post_message(self.ViewChanged(self))
         self.post_message(self.Highlighted(self, self.cursor_key))
 
@@ -571,15 +591,29 @@ class Grid(ScrollView, can_focus=True):
     def _body_height(self) -> int:
         return max(1, self.scrollable_content_region.height - 1)
 
-    def _scroll_cursor_into_view(self) -> None:
+    def _scroll_cursor_into_view(self) -> bool:
+        """Scroll so that the cursor row shows; whether it had to scroll."""
         if not self.is_mounted:
-            return
+            return False
         top = round(self.scroll_y)
         height = self._body_height()
         if self._cursor < top:
             self.scroll_to(y=self._cursor, animate=False, immediate=True)
-        elif self._cursor >= top + height:
+            return True
+        if self._cursor >= top + height:
             self.scroll_to(y=self._cursor - height + 1, animate=False, immediate=True)
+            return True
+        return False
+
+    def _refresh_keys(self, keys: set[str]) -> None:
+        """Repaint the lines of the rows with these keys that are on screen."""
+        if not keys:
+            return
+        top = round(self.scroll_y)
+        rows, view = self._rows, self._view
+        for position in range(top, min(len(view), top + self._body_height())):
+            if rows[view[position]].key in keys:
+                self.refresh_line(position)
 
     def _move(self, position: int) -> None:
         if not self._view:
@@ -587,9 +621,12 @@ class Grid(ScrollView, can_focus=True):
         position = max(0, min(position, len(self._view) - 1))
         if position == self._cursor:
             return
-        self._cursor = position
-        self._scroll_cursor_into_view()
-        self.refresh()
+        old, self._cursor = self._cursor, position
+        if self._scroll_cursor_into_view():
+            self.refresh()
+        else:  # only the two rows whose cursor mark moved
+            self.refresh_line(old)
+            self.refresh_line(position)
         self.post_message(self.Highlighted(self, self.cursor_key))
 
     # -- rendering -----------------------------------------------------------------
