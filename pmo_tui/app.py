@@ -384,10 +384,14 @@ class PmoApp(LiveMixin, TriageService, KioskApp):
     def broadcast_status(self) -> None:
         if not self.is_running:
             return  # closing: the screens' widgets are being removed
-        info = self.status_info
-        for screen in self.screen_stack:
+        # Only the data screen on view (under a dialog, perhaps): the ones below catch up
+        # when they are shown again (DataScreen.on_screen_resume). Textual composes the
+        # screen under the top one as a background, so repainting a status bar there
+        # repainted the whole visible screen after every live refresh.
+        for screen in reversed(self.screen_stack):
             if isinstance(screen, DataScreen):
-                screen.set_status(info)
+                screen.set_status(self.status_info)
+                break
 
     # -- keys ------------------------------------------------------------------------
     def key_for(self, binding_id: str) -> str:

@@ -533,6 +533,31 @@ async def test_a_save_that_changes_nothing_still_moves_checked(folder: Path) -> 
         assert grid.changed_at == {}
 
 
+async def test_the_screen_under_a_drill_down_shows_the_latest_check_when_back(
+    folder: Path,
+) -> None:
+    """A refresh updates the status bar of the screen on view only (the ones under it
+    repainted the whole terminal each time); going back brings the portfolio's up to date."""
+    app = live_app(folder)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await live(pilot, app)
+        portfolio = app.screen
+        await pilot.press("enter")
+        await until(pilot, lambda: app.screen is not portfolio and app.screen.query("#main-grid"))
+        checked = app.last_checked
+        assert checked is not None
+        await asyncio.sleep(1.1)  # "checked" shows seconds
+        rewrite(folder / "programmes.csv", "Energy transition", "Energy transition (new)")
+        await until(pilot, lambda: app.last_checked is not None and app.last_checked > checked)
+        stamp = app.last_checked.strftime("%H:%M:%S")  # type: ignore[union-attr]
+        await until(pilot, lambda: re.search(rf"(checked|chk) {stamp}", screen_text(app)))
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is portfolio)
+        await until(pilot, lambda: re.search(rf"(checked|chk) {stamp}", screen_text(app)))
+        grid = app.screen.query_one("#main-grid", Grid)
+        await until(pilot, lambda: "(new)" in grid.row("PRG-C").cells[1])  # type: ignore[union-attr]
+
+
 async def test_polling_chosen_by_the_officer_shows_and_delivers(folder: Path) -> None:
     source = FolderSource(folder, poll=0.2)
     app = PmoApp(
