@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from pmo_tui.screens.rows import (
@@ -37,6 +38,20 @@ def _records(frame: pd.DataFrame, key_column: str) -> dict[str, Record]:
     keys = [programme_key(k) for k in objects(frame[key_column])]
     records: list[Record] = [{str(c): v for c, v in r.items()} for r in frame.to_dict("records")]
     return dict(zip(keys, records, strict=True))
+
+
+def _native(value: Any) -> Any:
+    """A cell as ``to_dict("records")`` gives it: numpy scalars as Python ones, numpy
+    dates as Timestamps, a missing value of a nullable column as None."""
+    if value is pd.NA:
+        return None
+    if isinstance(value, np.generic):
+        if isinstance(value, np.datetime64):
+            return pd.Timestamp(value)
+        if isinstance(value, np.timedelta64):
+            return pd.Timedelta(value)
+        return value.item()
+    return value
 
 
 def programme_records(snapshot: Snapshot) -> dict[str, Record]:
@@ -69,7 +84,8 @@ def project_record(snapshot: Snapshot, project_id: str) -> Record | None:
         at = snapshot.cached("project-positions", positions, tables=("projects",)).get(project_id)
         if at is None:
             return None
-        return {str(c): v for c, v in frame.iloc[[at]].to_dict("records")[0].items()}
+        # column by column: to_dict("records") of one row of 105 columns took ~3 ms
+        return {str(c): _native(column.array[at]) for c, column in frame.items()}
 
     return snapshot.cached(("project-record", project_id), make)
 

@@ -168,3 +168,29 @@ def test_rows_of_a_project_keep_the_file_order_and_skip_rows_without_a_project()
     assert list(found) == ["P-2", "P-1", "P-3"]  # first seen first
     assert {k: v.tolist() for k, v in found.items()} == {"P-2": [0, 3], "P-1": [2, 6], "P-3": [5]}
     assert _positions(frame.iloc[0:0], "project_id") == {}
+
+
+def test_a_project_record_holds_the_row_as_plain_python_values(tmp_path: Path) -> None:
+    """Every figure of a project's row, as ``to_dict("records")`` gives it (the screens
+    format Python ints, floats, Timestamps and missing values, not numpy scalars)."""
+    from test_ui_support import AS_OF, write_fixture
+
+    from pmo_tui.metrics import compute
+    from pmo_tui.screens import views
+    from pmo_tui.screens.snapshot import Snapshot
+    from pmo_tui.sources.folder import FolderSource
+
+    source = FolderSource(write_fixture(tmp_path / "data"))
+    portfolio = source.load()
+    metrics = compute(portfolio, as_of=AS_OF, config=source.config)
+    snapshot = Snapshot(portfolio, metrics, source.config, AS_OF, Formatter(), datetime.now())
+    expected = metrics.projects.to_dict("records")
+    assert len(expected) == 7
+    for row in expected:
+        record = views.project_record(snapshot, row["project_id"])
+        assert record is not None and list(record) == list(row)
+        for column, value in row.items():
+            got = record[column]
+            assert type(got) is type(value), column
+            assert got is value or got == value or (pd.isna(got) and pd.isna(value)), column
+    assert views.project_record(snapshot, "P-99") is None
