@@ -244,3 +244,45 @@ async def test_moving_the_cursor_repaints_the_two_rows_it_leaves_and_enters() ->
         painted = await app.repaints(pilot, lambda: grid.move_to(25))
         assert painted is None or len(painted) > 5
         assert any("K25" in line for line in app.screen_lines())
+
+
+async def test_a_fading_change_mark_repaints_only_the_marked_rows() -> None:
+    app = PaintedApp()
+    async with app.run_test(size=(60, 12)) as pilot:
+        grid = app.query_one(Grid)
+        new = [*app.ROWS]
+        new[2] = row("K02", "Item 2", 777)
+        grid.set_rows(new)
+        await pilot.pause()
+        assert set(grid.changed_at) == {"K02"}
+        at = grid.changed_at["K02"]["amount"]
+        assert grid.change_phase("K02", "amount", at) == "fresh"
+        later = at + grid.highlight_seconds * 0.99
+        painted = await app.repaints(pilot, lambda: grid.age_changes(later))
+        assert painted == {grid.region.y + 3}
+        assert grid.change_phase("K02", "amount", later) == "fading"
+        # the mark is over: the line is painted once more, without it
+        painted = await app.repaints(pilot, lambda: grid.age_changes(later + 60))
+        assert painted == {grid.region.y + 3} and grid.changed_at == {}
+
+
+async def test_marking_a_row_for_a_bulk_change_repaints_its_line_only() -> None:
+    from pmo_tui.widgets.markgrid import MARK, MARK_COLUMN, MarkGrid
+
+    class MarkApp(PaintedApp):
+        def compose(self) -> ComposeResult:
+            yield MarkGrid((MARK_COLUMN, *COLUMNS), id="grid")
+
+        def on_mount(self) -> None:
+            rows = [GridRow(r.key, ("", *r.cells), sort=(True, *r.sort)) for r in self.ROWS]
+            self.query_one(Grid).set_rows(rows)
+
+    app = MarkApp()
+    async with app.run_test(size=(60, 12)) as pilot:
+        grid = app.query_one(MarkGrid)
+        painted = await app.repaints(pilot, lambda: grid.toggle_mark("K04"))
+        assert painted == {grid.region.y + 5}
+        assert (
+            MARK in app.screen_lines()[grid.region.y + 5]
+            and "Item 4" in app.screen_lines()[grid.region.y + 5]
+        )

@@ -427,6 +427,7 @@ class Grid(ScrollView, can_focus=True):
         seconds = self.highlight_seconds
         fresh = seconds * FRESH_SHARE
         following: float | None = None
+        marked = set(self.changed_at)  # only their lines change
         for key in list(self.changed_at):
             cells = {c: t for c, t in self.changed_at[key].items() if t + seconds > now}
             if not cells:
@@ -437,7 +438,7 @@ class Grid(ScrollView, can_focus=True):
                 due = at + fresh if at + fresh > now else at + seconds
                 if following is None or due < following:
                     following = due
-        self.refresh()
+        self._refresh_keys(marked)
         return following
 
     def _expire_changes(self) -> None:

@@ -92,4 +92,4 @@ class MarkGrid(Grid):
         if index is None:
             return
         self._rows[index] = self._with_mark(self._rows[index], marked)
-        self.refresh()
+        self._refresh_keys({key})
