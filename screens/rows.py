@@ -16,6 +16,7 @@ from typing import Any, Generic, TypeVar
 import numpy as np
 import pandas as pd
 
+from pmo_tui.metrics.na import days
 from pmo_tui.text import one_line
 from pmo_tui.widgets.fmt import (
     WATERMELON,
@@ -647,7 +648,13 @@ def issue_rows(
     empty = np.full(n, None, dtype=object)
     has_open = "open" in frame
     inputs = list(
-        zip(*(objects(frame[c]) if c in frame else empty for c in _ISSUE_INPUTS), strict=True)
+        zip(
+            *(
+                (days if c == "due_date" else objects)(frame[c]) if c in frame else empty
+                for c in _ISSUE_INPUTS
+            ),
+            strict=True,
+        )
     )
     layout = (fmt, with_project, has_open)  # Formatter is frozen: compared by value
     before = memo.previous(layout) if memo is not None else {}

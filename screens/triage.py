@@ -26,6 +26,7 @@ from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.widgets import Static
 
+from pmo_tui.metrics.na import days
 from pmo_tui.screens.base import DataScreen, OpenItem
 from pmo_tui.screens.owner import UNASSIGNED, OwnerPicker
 from pmo_tui.screens.rows import RowMemo, issue_rows, objects
@@ -210,7 +211,7 @@ def _build(
     own = objects(open_issues["owner"])
     ages = objects(open_issues["age_days"])
     over = objects(open_issues["overdue"])
-    dues = objects(open_issues["due_date"])
+    dues = days(open_issues["due_date"])
     for row, s, o, a, late, d in zip(base, sev, own, ages, over, dues, strict=True):
         key = row.key
         decision = view.decision(key)

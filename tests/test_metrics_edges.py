@@ -320,3 +320,15 @@ def test_past_end_date_with_unknown_progress_is_not_called_late() -> None:
         row["time_rag"] == "red"
         and "has passed and the project is 80% complete" in row["rag_reason"]
     )
+
+
+def test_days_gives_plain_dates_and_none_for_a_missing_day() -> None:
+    from datetime import date
+
+    from pmo_tui.metrics.na import days
+
+    due = pd.Series(pd.to_datetime(["2026-12-31", None, "2027-01-01"])).astype("datetime64[s]")
+    assert list(days(due)) == [date(2026, 12, 31), None, date(2027, 1, 1)]
+    assert all(type(d) is date for d in days(due) if d is not None)
+    # not a date column: its values as they are, None for missing
+    assert list(days(pd.Series(["x", None], dtype=object))) == ["x", None]

@@ -43,6 +43,18 @@ def objects(column: pd.Series) -> np.ndarray:
     return arr
 
 
+def days(column: pd.Series) -> np.ndarray:
+    """A date column as an object array of ``datetime.date`` (None when missing).
+
+    ``objects`` makes a Timestamp of every value (~5 ms for 10,000 dates); this
+    takes ~0.3 ms. Use it where only the day counts (a due date on a row).
+    """
+    values = column.to_numpy()
+    if values.dtype.kind != "M":
+        return objects(column)
+    return values.astype("datetime64[D]").astype(object)
+
+
 class Reasons:
     """Per-row reasons why a value is n/a; the first reason given for a row wins."""
 
