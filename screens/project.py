@@ -44,6 +44,7 @@ from pmo_tui.widgets.fmt import (
 from pmo_tui.widgets.grid import Grid, GridColumn, GridRow
 from pmo_tui.widgets.mta import MtaPane
 from pmo_tui.widgets.pane import Crumbs, Pane
+from pmo_tui.widgets.static import show_content
 
 TABS = ("overview", "milestones", "costs", "issues", "notes", "mta")
 
@@ -379,12 +380,12 @@ class ProjectScreen(ProjectTriage, DataScreen):
                 facts.append(f"{label} {one_line(value)}")
         facts.append(f"{fmt.date(_value(row, 'start_date'))} → {fmt.date(_value(row, 'end_date'))}")
         parts += ["\n", ("  ·  ".join(facts), "$muted")]
-        header.update(Content.assemble(*parts))
+        show_content(header, Content.assemble(*parts))
 
         self.query_one("#evm", FigureBlock).set_figures(
             evm_figures(row, fmt), heading=f"Earned value as of {snapshot.as_of.isoformat()}"
         )
-        self.query_one("#progress", Static).update(progress_lines(row, fmt))
+        show_content(self.query_one("#progress", Static), progress_lines(row, fmt))
         frame = snapshot.curve("project", self.project_id)
         self.query_one("#burn", BurnChart).set_series(
             BurnSeries.from_frame(frame, f"{snapshot.as_of:%Y-%m}"), fmt

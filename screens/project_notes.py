@@ -25,6 +25,7 @@ from pmo_tui.screens.triage_state import OFF
 from pmo_tui.store import Note, Store
 from pmo_tui.text import one_line
 from pmo_tui.widgets.grid import Grid
+from pmo_tui.widgets.static import show_content
 from pmo_tui.widgets.workers import thread_work
 
 Item = tuple[str, str]  # (kind, id)
@@ -112,7 +113,7 @@ class ProjectNotes(VerticalScroll):
             hint = Content.styled(
                 "Notes on this project, its milestones and its issues, newest first.", "$muted"
             )
-        widget.update(Content("\n\n").join([hint, notes_content(message.notes)]))
+        show_content(widget, Content("\n\n").join([hint, notes_content(message.notes)]))
 
 
 class ProjectTriage(TriageActions):
