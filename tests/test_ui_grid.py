@@ -286,3 +286,17 @@ async def test_marking_a_row_for_a_bulk_change_repaints_its_line_only() -> None:
             MARK in app.screen_lines()[grid.region.y + 5]
             and "Item 4" in app.screen_lines()[grid.region.y + 5]
         )
+
+
+async def test_clearing_a_filter_that_is_not_set_repaints_nothing() -> None:
+    app = PaintedApp()
+    async with app.run_test(size=(60, 12)) as pilot:
+        grid = app.query_one(Grid)
+        assert await app.repaints(pilot, lambda: grid.set_predicate(None)) == set()
+        assert await app.repaints(pilot, lambda: grid.set_filter("")) == set()
+        painted = await app.repaints(pilot, lambda: grid.set_predicate(lambda r: r.key < "K05"))
+        assert painted is None or len(painted) > 5
+        assert grid.visible_keys() == ["K00", "K01", "K02", "K03", "K04"]
+        painted = await app.repaints(pilot, lambda: grid.set_predicate(None))
+        assert painted is None or len(painted) > 5
+        assert len(grid.visible_keys()) == 30

@@ -349,6 +349,8 @@ class Grid(ScrollView, can_focus=True):
 
     def set_predicate(self, predicate: Callable[[GridRow], bool] | None) -> None:
         """An extra filter (e.g. the triage queue's facets), applied with the text filter."""
+        if predicate is None and self._predicate is None:
+            return  # no filter before, none now: nothing to redo (and no repaint)
         keep, old = self.cursor_key, self._cursor
         self._predicate = predicate
         self._rebuild(keep, old)
