@@ -43,6 +43,7 @@ from pmo_tui.errors import describe
 from pmo_tui.malloc import release_free_memory
 from pmo_tui.rerun import RerunGate
 from pmo_tui.screens import views
+from pmo_tui.screens.base import DataScreen
 from pmo_tui.screens.snapshot import Snapshot
 from pmo_tui.screens.triage_news import News, summarise
 from pmo_tui.screens.triage_overlay import TriageOverlay
@@ -457,7 +458,13 @@ class TriageService(_AppBase):
             hook = getattr(screen, "triage_changed", None)
             if callable(hook) and screen.is_mounted:
                 hook()
+        # the keys on view (a dialog's, and the data screen under it); a screen below
+        # refreshes its own when it is shown again, and refreshing its key bar now made
+        # Textual repaint the whole visible screen (it composes that one as a background)
+        for screen in reversed(self.screen_stack):
             screen.refresh_bindings()
+            if isinstance(screen, DataScreen):
+                break
         self.broadcast_status()
 
     # -- after a save -----------------------------------------------------------------

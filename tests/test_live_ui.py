@@ -558,6 +558,38 @@ async def test_the_screen_under_a_drill_down_shows_the_latest_check_when_back(
         await until(pilot, lambda: "(new)" in grid.row("PRG-C").cells[1])  # type: ignore[union-attr]
 
 
+async def test_a_live_change_under_a_drill_down_repaints_only_what_changed(
+    folder: Path,
+) -> None:
+    """Nothing of the screens below (the status bar, the key bar after the triage store
+    noted the new issues) makes the terminal repaint the whole screen on view: Textual
+    composes the screen below as a background, and updating it did, after every change."""
+    from textual._compositor import LayoutUpdate
+
+    app = live_app(folder)
+    updates: list[object] = []
+    display = app._display
+
+    def recording(screen: Any, renderable: Any) -> None:
+        updates.append(renderable)
+        display(screen, renderable)
+
+    app._display = recording  # type: ignore[method-assign]
+    async with app.run_test(size=(120, 30)) as pilot:
+        await live(pilot, app)
+        await pilot.press("enter")  # programme PRG-A, over the portfolio screen
+        await until(pilot, lambda: app.screen.query("#main-grid"))
+        grid = app.screen.query_one("#main-grid", Grid)
+        await until(pilot, lambda: grid.total_count == 3)
+        await pilot.pause(1.0)
+        updates.clear()
+        rewrite(folder / "issues.csv", "Vendor late", "Vendor late again")
+        await until(pilot, lambda: bool(toasts(app)), 5)  # the refresh, and the store's news
+        await pilot.pause(1.0)
+        assert updates, "nothing was painted"
+        assert not [u for u in updates if isinstance(u, LayoutUpdate)]
+
+
 async def test_polling_chosen_by_the_officer_shows_and_delivers(folder: Path) -> None:
     source = FolderSource(folder, poll=0.2)
     app = PmoApp(
