@@ -239,3 +239,36 @@ def test_lock_temp_and_hidden_names_are_ignored(name: str) -> None:
 )
 def test_table_names_are_not_ignored(name: str) -> None:
     assert not is_ignored(name)
+
+
+def test_the_quiet_time_of_a_local_file_counts_from_its_own_last_write(tmp_path: Path) -> None:
+    """With inotify the watcher reports a write only after watchfiles' quiet step, so the
+    file has been quiet since its mtime, not since the report: it is trusted sooner."""
+    path = tmp_path / "issues.csv"
+    bump(path, "a,b\n1,2\n", 1_000_000_000_000)  # written at wall time 1000.0
+    s = Settler(settle=0.04, early=True, mtime_quiet=0.05, wall=lambda: 1000.015)
+    s.touch("issues.csv", path, now=7.0)  # reported 15 ms after the write
+    (held,) = s.poll(7.0)
+    assert held.until == pytest.approx(7.0 - 0.015 + 0.05), "50 ms after the write itself"
+    assert held.until < 7.0 + 0.04, "sooner than 40 ms after the report"
+
+
+def test_the_mtime_does_not_count_from_another_clock_or_after_a_change(tmp_path: Path) -> None:
+    path = tmp_path / "issues.csv"
+    bump(path, "a,b\n1,2\n", 1_000_000_000_000)
+    # a share's clock ahead of ours: an mtime in the future says nothing
+    ahead = Settler(settle=0.04, early=True, mtime_quiet=0.05, wall=lambda: 999.9)
+    ahead.touch("issues.csv", path, now=7.0)
+    assert [h.until for h in ahead.poll(7.0)] == [pytest.approx(7.04)]
+    # polling (no inotify): no mtime_quiet, counted from the report
+    polled = Settler(settle=0.04, early=True, wall=lambda: 1000.5)
+    polled.touch("issues.csv", path, now=7.0)
+    assert [h.until for h in polled.poll(7.0)] == [pytest.approx(7.04)]
+    # seen growing while pending: the doubled quiet time, counted from the last change
+    growing = Settler(settle=0.04, early=True, mtime_quiet=0.05, wall=lambda: 1000.5)
+    bump(path, "a,b\n1,2", 1_000_000_000_000)
+    growing.touch("issues.csv", path, now=7.0)
+    assert growing.poll(7.0) == [], "cut mid-row: not read early"
+    bump(path, "a,b\n1,2\n", 1_000_400_000_000)
+    growing.touch("issues.csv", path, now=7.01)
+    assert [h.until for h in growing.poll(7.01)] == [pytest.approx(7.01 + 0.08)]

@@ -231,6 +231,10 @@ class _Session:
             delete_grace=s.delete_grace,
             max_wait=s.max_wait,
             early=s.read_while_settling,
+            # with inotify, an mtime is the local clock's: the quiet time may count from
+            # it (watchfiles' own quiet step included, so a file is still >= 50 ms quiet);
+            # a share's mtime comes from another machine's clock
+            mtime_quiet=s.settle + s.step_ms / 1000 if self.notify is not None else None,
         )
         now = time.monotonic()
         if since is not None:  # files written between the caller's load and now
