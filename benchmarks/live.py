@@ -2,7 +2,7 @@
 
     python benchmarks/live.py [--repeat N] [--size 160x50] [--idle SECONDS]
                               [--sources folder,sqlite,postgres] [--pg URL]
-                              [--settle SECONDS]
+                              [--settle SECONDS] [--trace]
 
 ``pmo-tui`` runs on a pseudo-terminal (as in ``startup.py``) on a copy of the
 large demo. The script navigates to where the value shows, changes it on disk
@@ -31,7 +31,12 @@ changes; the process's user+system time / wall time, % of one core).
 
 ``--settle`` runs the folder part with another ``WatchSettings.settle`` (the
 stability wait before a changed file is read; default 0.04 s) to show the
-trade-off. Medians, p95 and ratios are printed; nothing is asserted.
+trade-off. ``--trace`` runs the app through ``trace_app.py`` and prints, per
+table, when each stage of the refresh ended (median ms after the write): the
+watcher's notice, the read, the metrics, the screen's rows built in the worker,
+``on_data_ready`` on the UI thread, the first write to the terminal after it.
+The tracing itself costs a little. Medians, p95 and ratios are printed; nothing
+is asserted.
 """
 
 from __future__ import annotations
@@ -62,6 +67,7 @@ from _common import OUT, compile_app, large_demo, median, report
 from startup import ESCAPES, Terminal, app_env
 
 PYTHON = sys.executable
+TRACE_APP = Path(__file__).resolve().parent / "trace_app.py"
 #: run the app with another settle time (benchmark only: the knob is not a CLI option)
 SETTLE_WRAPPER = """
 import dataclasses, os, sys
@@ -472,6 +478,8 @@ class DatabaseWriter:
 
 @dataclass
 class Results:
+    #: the file ``trace_app.py`` and ``measure_table`` mark the stages in (``--trace``)
+    trace: Path | None = None
     latency: dict[str, list[float]] = field(default_factory=dict)
     floor: dict[str, list[float]] = field(default_factory=dict)
     floor_parts: dict[str, tuple[list[float], list[float]]] = field(default_factory=dict)
@@ -495,6 +503,10 @@ def measure_table(screen: Screen, writer: Any, kind: str, repeat: int, results: 
         done = writer.write(table, content)
         painted = screen.wait_text(token, timeout=30)
         lat.append(painted - done)
+        if results.trace is not None:
+            with results.trace.open("a") as trace:
+                trace.write(f"{done:.6f} bench written {kind}\n")
+                trace.write(f"{painted:.6f} bench painted {kind}\n")
         watch = writer.floor.seen_after(done)
         read = writer.floor_read(table)
         reads.append(read)
@@ -554,6 +566,11 @@ def run_source(
         env = {**env, "PMO_BENCH_SETTLE": str(settle)}
         argv = [PYTHON, "-c", SETTLE_WRAPPER, *source_args]
     results = Results()
+    if args.trace:
+        results.trace = OUT / f"trace-{writer.label}.log"
+        results.trace.write_text("")
+        env = {**env, "PMO_BENCH_TRACE": str(results.trace)}
+        argv = [PYTHON, str(TRACE_APP), *source_args]
     screen = start(argv, cols, rows, env)
     try:
         # issues: the issue at the top of the triage queue (10,000 issues; the queue is
@@ -603,6 +620,54 @@ def run_source(
     return results
 
 
+#: the stages of a refresh that ``trace_app.py`` marks, in order, and how they are shown
+STAGES = (
+    ("notice", "notice"),
+    ("< read", "read"),
+    ("< metrics", "metrics"),
+    ("< warm", "warm"),
+    ("< confirm", "settled"),
+    ("> apply", "on_data_ready"),
+    ("< apply", "applied"),
+    ("write", "1st write"),
+    ("painted", "painted"),
+)
+
+
+def print_trace(label: str, path: Path) -> None:
+    """Per table, the median ms after the write at which each stage ended."""
+    events = []
+    for line in path.read_text().splitlines():
+        at, _, what = line.split(" ", 2)
+        events.append((float(at), what))
+    events.sort()
+    for kind in ("issues", "triage", "milestones", "costs"):
+        seen: dict[str, list[float]] = {}
+        for n, (start, what) in enumerate(events):
+            if what != f"written {kind}":
+                continue
+            applied = False
+            found: dict[str, float] = {}
+            for at, event in events[n + 1 :]:
+                if event.startswith("written "):
+                    break
+                for prefix, name in STAGES:
+                    if name in found or not event.startswith(prefix):
+                        continue
+                    if name == "1st write" and not applied:
+                        continue  # a write before the new data is not its paint
+                    found[name] = (at - start) * 1e3
+                applied = applied or event.startswith("< apply")
+                if event.startswith("painted "):
+                    break
+            for name, value in found.items():
+                seen.setdefault(name, []).append(value)
+        if not seen:
+            continue
+        parts = [f"{name} {median(seen[name]):.1f}" for _, name in STAGES if name in seen]
+        print(f"  {label} {kind} trace (ms after the write, median): {' · '.join(parts)}")
+
+
 def print_results(label: str, results: Results, idle: float) -> None:
     targets = {"issues": 3.0, "triage": 3.0, "costs": 2.5}
     names = {"triage": "issues (triage queue)", "issues": "issues (project tab)"}
@@ -633,6 +698,8 @@ def print_results(label: str, results: Results, idle: float) -> None:
             f"   of one core   target ≤1% {verdict}",
             flush=True,
         )
+    if results.trace is not None:
+        print_trace(label, results.trace)
 
 
 # -- set-up -----------------------------------------------------------------------------------
@@ -707,6 +774,9 @@ def main() -> None:
     parser.add_argument("--idle", type=float, default=60.0, help="seconds of idle CPU (0: skip)")
     parser.add_argument("--sources", default="folder,sqlite,postgres")
     parser.add_argument("--pg", default=os.environ.get("PMO_TUI_TEST_PG_URL"), help="admin URL")
+    parser.add_argument(
+        "--trace", action="store_true", help="print when each stage of a refresh ended"
+    )
     parser.add_argument(
         "--settle",
         type=float,

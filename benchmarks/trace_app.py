@@ -1,0 +1,113 @@
+"""Run ``pmo-tui`` with a timestamp at every stage of a live refresh (``live.py --trace``).
+
+    PMO_BENCH_TRACE=FILE python benchmarks/trace_app.py SOURCE [pmo-tui options]
+
+Benchmark only: it wraps the app's own functions before the app starts and
+appends one line per event to FILE, ``<perf_counter> <thread> <event>``;
+``time.perf_counter`` is the system's monotonic clock, so ``live.py`` writes
+its own marks (the end of a write, the moment the value was painted) to the
+same file and the two line up. The events:
+
+* ``notice``: the folder watcher yields a change (database watchers: not traced);
+* ``read`` / ``metrics`` / ``warm`` (start and end): the load worker re-reads the
+  changed tables, computes the metrics, builds what the visible screen shows;
+* ``confirm``: the held files' quiet time is over (folder sources);
+* ``apply`` (start and end): ``on_data_ready`` on the UI thread;
+* ``write``: every write of the app to the terminal, with its size.
+
+``PMO_BENCH_SETTLE`` (see ``live.py --settle``) is honoured too.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+#: open for the app's lifetime, line-buffered: every event is on disk at once
+LOG = Path(os.environ["PMO_BENCH_TRACE"]).open("a", buffering=1)  # noqa: SIM115
+
+
+def mark(event: str) -> None:
+    thread = threading.current_thread().name.replace(" ", "_")[:16]
+    LOG.write(f"{time.perf_counter():.6f} {thread} {event}\n")
+
+
+def timed(owner: Any, name: str, label: str) -> None:
+    """Mark the start and the end of every call of ``owner.name``."""
+    original: Callable[..., Any] = getattr(owner, name)
+
+    @functools.wraps(original)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        mark(f"> {label}")
+        try:
+            return original(*args, **kwargs)
+        finally:
+            mark(f"< {label}")
+
+    setattr(owner, name, wrapper)
+
+
+def install() -> None:
+    import textual.drivers.linux_driver as linux_driver
+
+    import pmo_tui.app as app_module
+    import pmo_tui.sources.watch as watch
+    from pmo_tui.sources.base import Provisional
+    from pmo_tui.sources.folder import FolderSource
+
+    if "PMO_BENCH_SETTLE" in os.environ:
+        watch.watch_folder.__kwdefaults__["settings"] = dataclasses.replace(
+            watch.DEFAULT_SETTINGS, settle=float(os.environ["PMO_BENCH_SETTLE"])
+        )
+    watch_folder = watch.watch_folder
+
+    @functools.wraps(watch_folder)
+    def traced_watch(*args: Any, **kwargs: Any) -> Iterator[Any]:
+        for item in watch_folder(*args, **kwargs):
+            tables = ",".join(sorted(getattr(item, "tables", ()) or ()))
+            mark(f"notice {type(item).__name__} {tables}")
+            yield item
+
+    watch.watch_folder = traced_watch  # FolderSource.watch imports it when it starts
+    refresh_early = FolderSource.refresh_early
+
+    def traced_refresh(self: FolderSource, *args: Any, **kwargs: Any) -> Provisional:
+        mark("> read")
+        read = refresh_early(self, *args, **kwargs)
+        mark("< read")
+        confirm = read.confirm
+
+        def traced_confirm() -> Any:
+            mark("> confirm")
+            try:
+                return confirm()
+            finally:
+                mark("< confirm")
+
+        return dataclasses.replace(read, confirm=traced_confirm)
+
+    FolderSource.refresh_early = traced_refresh  # type: ignore[method-assign]
+    timed(app_module.PmoApp, "metrics_with_triage", "metrics")
+    timed(app_module.PmoApp, "warm_screens", "warm")
+    timed(app_module.PmoApp, "on_data_ready", "apply")
+    write = linux_driver.LinuxDriver.write
+
+    def traced_write(self: Any, data: str) -> None:
+        mark(f"write {len(data)}")
+        write(self, data)
+
+    linux_driver.LinuxDriver.write = traced_write  # type: ignore[method-assign]
+
+
+if __name__ == "__main__":
+    install()
+    from pmo_tui.cli import main
+
+    sys.exit(main(sys.argv[1:]))
