@@ -212,12 +212,15 @@ def _build(
     ages = objects(open_issues["age_days"])
     over = objects(open_issues["overdue"])
     dues = days(open_issues["due_date"])
+    owners: dict[object, str] = {None: ""}  # a few dozen officers own thousands of issues
     for row, s, o, a, late, d in zip(base, sev, own, ages, over, dues, strict=True):
         key = row.key
         decision = view.decision(key)
         new = view.is_new(key)
         others = key in view.changed_ids
-        owner = one_line(o) if o is not None else ""
+        owner = owners.get(o)
+        if owner is None:
+            owner = owners[o] = one_line(o)
         due = d.date() if hasattr(d, "date") else d
         facts[key] = IssueFacts(
             int(s) if s is not None else 0,
