@@ -67,18 +67,8 @@ from _common import OUT, compile_app, large_demo, median, report
 from startup import ESCAPES, Terminal, app_env
 
 PYTHON = sys.executable
+#: runs the app for --trace and --settle (benchmark-only patches; see its docstring)
 TRACE_APP = Path(__file__).resolve().parent / "trace_app.py"
-#: run the app with another settle time (benchmark only: the knob is not a CLI option)
-SETTLE_WRAPPER = """
-import dataclasses, os, sys
-import pmo_tui.sources.watch as watch
-settle = float(os.environ["PMO_BENCH_SETTLE"])
-watch.watch_folder.__kwdefaults__["settings"] = dataclasses.replace(
-    watch.DEFAULT_SETTINGS, settle=settle
-)
-from pmo_tui.cli import main
-sys.exit(main(sys.argv[1:]))
-"""
 
 
 # -- what to change, and where it shows ------------------------------------------------
@@ -562,10 +552,10 @@ def run_source(
     cols, rows = (int(v) for v in args.size.split("x"))
     source_args = [*writer.argv(), "--as-of", "2026-11-30"]  # the large demo's date
     argv = [PYTHON, "-m", "pmo_tui", *source_args]
+    results = Results()
     if settle is not None:
         env = {**env, "PMO_BENCH_SETTLE": str(settle)}
-        argv = [PYTHON, "-c", SETTLE_WRAPPER, *source_args]
-    results = Results()
+        argv = [PYTHON, str(TRACE_APP), *source_args]
     if args.trace:
         results.trace = OUT / f"trace-{writer.label}.log"
         results.trace.write_text("")

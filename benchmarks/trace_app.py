@@ -1,6 +1,9 @@
-"""Run ``pmo-tui`` with a timestamp at every stage of a live refresh (``live.py --trace``).
+"""Run ``pmo-tui`` as ``live.py`` measures it: traced (``--trace``), or settling otherwise.
 
-    PMO_BENCH_TRACE=FILE python benchmarks/trace_app.py SOURCE [pmo-tui options]
+    [PMO_BENCH_TRACE=FILE] [PMO_BENCH_SETTLE=SECONDS] \
+        python benchmarks/trace_app.py SOURCE [pmo-tui options]
+
+With ``PMO_BENCH_TRACE``, a timestamp at every stage of a live refresh.
 
 Benchmark only: it wraps the app's own functions before the app starts and
 appends one line per event to FILE, ``<perf_counter> <thread> <event>``;
@@ -15,7 +18,8 @@ same file and the two line up. The events:
 * ``apply`` (start and end): ``on_data_ready`` on the UI thread;
 * ``write``: every write of the app to the terminal, with its size.
 
-``PMO_BENCH_SETTLE`` (see ``live.py --settle``) is honoured too.
+With ``PMO_BENCH_SETTLE`` (``live.py --settle``), the folder watcher waits that long
+for a changed file to settle (benchmark only: the knob is not a CLI option).
 """
 
 from __future__ import annotations
@@ -31,10 +35,15 @@ from pathlib import Path
 from typing import Any
 
 #: open for the app's lifetime, line-buffered: every event is on disk at once
-LOG = Path(os.environ["PMO_BENCH_TRACE"]).open("a", buffering=1)  # noqa: SIM115
+LOG = (
+    Path(os.environ["PMO_BENCH_TRACE"]).open("a", buffering=1)  # noqa: SIM115
+    if "PMO_BENCH_TRACE" in os.environ
+    else None
+)
 
 
 def mark(event: str) -> None:
+    assert LOG is not None
     thread = threading.current_thread().name.replace(" ", "_")[:16]
     LOG.write(f"{time.perf_counter():.6f} {thread} {event}\n")
 
@@ -66,6 +75,8 @@ def install() -> None:
         watch.watch_folder.__kwdefaults__["settings"] = dataclasses.replace(
             watch.DEFAULT_SETTINGS, settle=float(os.environ["PMO_BENCH_SETTLE"])
         )
+    if LOG is None:
+        return
     watch_folder = watch.watch_folder
 
     @functools.wraps(watch_folder)

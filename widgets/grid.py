@@ -471,7 +471,8 @@ class Grid(ScrollView, can_focus=True):
         went or moved and the columns kept their widths. If the view then has the
         same order, cursor and scroll position, only those rows' lines are repainted:
         a live refresh that changes one issue of 10,000 repaints one line, not the
-        whole grid (on the terminal: ~0.3 KB instead of ~12 KB at 160×50).
+        whole grid (at 160×50 the whole update to the terminal, status bar included,
+        went from ~12.7 KB to ~2 KB).
         """
         old_view = self._view
         rows = self._rows
