@@ -81,8 +81,3 @@ def test_large_file_loads_like_the_one_thread_path(folder: Path) -> None:
     assert (costs["project_id"] == "P-2").sum() == padded_or_odd, "padded ids trimmed"
     assert costs["amount"].iloc[:3].tolist() == [0.0, 1.01, 2.02]
 
-
-def test_a_refresh_leaves_a_core_for_the_screen() -> None:
-    with parallel.background():
-        assert parallel.workers() == max(1, parallel.cores() - 1)
-    assert parallel.workers() == parallel.cores()

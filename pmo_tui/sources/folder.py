@@ -34,7 +34,6 @@ from pathlib import Path
 from pmo_tui.config import CONFIG_NAME, SourceOptions, find_config, load_config
 from pmo_tui.model import TABLES, Portfolio, TableState, assemble
 from pmo_tui.problems import Problem, Severity
-from pmo_tui.sources import parallel
 from pmo_tui.sources.aliases import norm, table_for_name
 from pmo_tui.sources.base import Change, Provisional, WatchState
 from pmo_tui.sources.files import Refused, is_ignored, read_bytes
@@ -171,8 +170,7 @@ class FolderSource:
             layout = self._discover()
             tables |= {t for t in TABLES if layout.signature(t) != old_layout.signature(t)}
             later = self._held_tables(unsettled(self.folder, change.holds))
-            with parallel.background():  # a core stays free for the screen
-                updates = self._read_tables(sorted(tables - later), layout, previous, at)
+            updates = self._read_tables(sorted(tables - later), layout, previous, at)
             for name in TABLES:
                 if name not in updates:
                     updates[name] = previous.states[name].checked(at)

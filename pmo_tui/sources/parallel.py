@@ -1,13 +1,14 @@
-"""How many threads the loader may use: all cores for the first load, one less
-for a live refresh.
+"""How many threads the loader may use: one per core, at most :data:`MAX_WORKERS`.
 
 pyarrow's threaded CSV parse uses every core the budget allows (~20 ms less
-than one thread for the large demo on 2 cores). A live refresh runs while the
-officer works the screen: it gets one core less (:func:`background`), so that
-a key pressed during a reload still finds a core for the UI thread. The first
-load, which everyone waits for, gets them all. (Converting a table's columns
-side by side in threads measured no faster on 2 cores, so they are converted
-one after another.)
+than one thread for the large demo on 2 cores). A live refresh gets them all
+too: until 2026-11-27 it left one core to the UI thread, but with the parse the
+only threaded step, a key pressed during a costs reload painted in the same time
+either way (33.9 against 33.8 ms median, p95 38.9 against 40.7 ms,
+``benchmarks/live.py``), while the costs read took ~10 ms longer on one core.
+(Converting a table's columns side by side in threads measured no faster on 2
+cores, so they are converted one after another.) :func:`limited` lowers the
+budget for a block, for tests and callers that must not spread out.
 """
 
 from __future__ import annotations
@@ -43,7 +44,3 @@ def limited(count: int) -> Iterator[None]:
     finally:
         _limit.reset(token)
 
-
-def background() -> contextlib.AbstractContextManager[None]:
-    """The budget of a refresh that runs while the UI is in use: one core left free."""
-    return limited(cores() - 1)
