@@ -319,6 +319,22 @@ def test_case_and_whitespace_in_file_names_headers_and_values(tmp_path: Path) ->
     assert frame["status"].tolist() == ["active", "on hold"]
 
 
+def test_ids_framed_by_separator_characters_are_trimmed_like_spaces(tmp_path: Path) -> None:
+    """Some exports pad cells with ASCII unit/record separators (0x1C-0x1F), which the
+    trim takes like spaces. Nothing else in these files needs trimming, so this must not
+    depend on a quick "nothing to trim here" check that knows only spaces and tabs."""
+    write(tmp_path, "projects.csv", PROJECTS_HEADER + "P1,Alpha,10\nP2,Beta,20\n")
+    write(
+        tmp_path,
+        "issues.csv",
+        "issue_id,project_id,title,severity,status\n"
+        "I1,P1\x1f,Vendor late,high,open\nI2,\x1cP2,Scope creep,low,open\n",
+    )
+    portfolio = load(tmp_path)
+    assert portfolio["issues"]["project_id"].tolist() == ["P1", "P2"]
+    assert "unknown-reference" not in rules(portfolio)
+
+
 def test_dutch_headers_and_values(tmp_path: Path) -> None:
     write(
         tmp_path,

@@ -644,18 +644,26 @@ def _trimmed(text: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
     return pa.chunked_array(blocks, type=text.type)
 
 
-#: bytes that may begin or end a whitespace character: ASCII blanks, and (to be
-#: safe) any byte of a multi-byte UTF-8 sequence, since NBSP and friends are one
-_EDGE_BLANK = np.zeros(256, dtype=bool)
-_EDGE_BLANK[[9, 10, 11, 12, 13, 32]] = True
-_EDGE_BLANK[0x80:] = True
+#: the highest byte that may be (part of) whitespace when it is below 0x80: every
+#: ASCII control character counts, as pyarrow's trim takes 0x1C-0x1F too
+_LAST_LOW = 32
+
+
+def _may_be_blank(chars: np.ndarray) -> np.ndarray:
+    """Which bytes may begin or end a whitespace character: an ASCII control
+    character or space, or (to be safe) any byte of a multi-byte UTF-8 sequence,
+    since NBSP and friends are one."""
+    return (chars <= _LAST_LOW) | (chars >= 0x80)
 
 
 def _may_need_trim(array: pa.Array) -> bool:
-    """Whether any cell may start or end with whitespace, from its first and last bytes.
+    """Whether any cell may start or end with whitespace.
 
-    Two gathers over the offsets instead of a trimmed copy of every cell: ids,
-    codes and most names have nothing to trim, and that is the common case.
+    First the whole text at once: ids and codes (``P-0042``, ``2024-05``) hold no
+    space or non-ASCII byte at all, and their lowest and highest byte say so in
+    ~0.07 ms per 120,000 cells. Otherwise each cell's first and last byte (two
+    gathers over the offsets, ~0.7 ms), instead of a trimmed copy of every cell:
+    most names have nothing to trim either.
     """
     offsets = text_offsets(array)
     if offsets is None:
@@ -664,11 +672,14 @@ def _may_need_trim(array: pa.Array) -> bool:
     if data is None or offsets[-1] == offsets[0]:
         return False
     chars = np.frombuffer(data, dtype=np.uint8)
+    text = chars[offsets[0] : offsets[-1]]
+    if int(text.min()) > _LAST_LOW and int(text.max()) < 0x80:
+        return False
     starts, ends = offsets[:-1], offsets[1:]
     filled = ends > starts
     if not filled.all():
         starts, ends = starts[filled], ends[filled]
-    return bool(_EDGE_BLANK[chars[starts]].any() or _EDGE_BLANK[chars[ends - 1]].any())
+    return bool(_may_be_blank(chars[starts]).any() or _may_be_blank(chars[ends - 1]).any())
 
 
 def text_offsets(array: pa.Array) -> np.ndarray | None:
