@@ -16,7 +16,8 @@ same file and the two line up. The events:
   changed tables, computes the metrics, builds what the visible screen shows;
 * ``confirm``: the held files' quiet time is over (folder sources);
 * ``apply`` (start and end): ``on_data_ready`` on the UI thread;
-* ``write``: every write of the app to the terminal, with its size.
+* ``write``: every write of the app to the terminal, with its size (and, with
+  ``PMO_BENCH_TRACE_TEXT=N``, its first N characters).
 
 With ``PMO_BENCH_SETTLE`` (``live.py --settle``), the folder watcher waits that long
 for a changed file to settle (benchmark only: the knob is not a CLI option).
@@ -40,6 +41,11 @@ LOG = (
     if "PMO_BENCH_TRACE" in os.environ
     else None
 )
+
+
+#: with ``PMO_BENCH_TRACE_TEXT=N``, each ``write`` event also shows the first N
+#: characters it wrote (which lines a refresh repainted, and why)
+TEXT_CHARS = int(os.environ.get("PMO_BENCH_TRACE_TEXT", "0") or 0)
 
 
 def mark(event: str) -> None:
@@ -111,7 +117,8 @@ def install() -> None:
     write = linux_driver.LinuxDriver.write
 
     def traced_write(self: Any, data: str) -> None:
-        mark(f"write {len(data)}")
+        shown = f" {data[:TEXT_CHARS]!r}" if TEXT_CHARS else ""
+        mark(f"write {len(data)}{shown}")
         write(self, data)
 
     linux_driver.LinuxDriver.write = traced_write  # type: ignore[method-assign]

@@ -80,4 +80,3 @@ def test_large_file_loads_like_the_one_thread_path(folder: Path) -> None:
     padded_or_odd = sum(1 for i in range(ROWS) if i not in bad and (i % 1000 == 0 or i % 2))
     assert (costs["project_id"] == "P-2").sum() == padded_or_odd, "padded ids trimmed"
     assert costs["amount"].iloc[:3].tolist() == [0.0, 1.01, 2.02]
-

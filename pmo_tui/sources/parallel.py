@@ -43,4 +43,3 @@ def limited(count: int) -> Iterator[None]:
         yield
     finally:
         _limit.reset(token)
-
