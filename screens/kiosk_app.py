@@ -106,10 +106,13 @@ def kiosk_environment() -> list[str]:
     removed = sorted(k for k in os.environ if k.startswith("TEXTUAL") and k not in SAFE_TEXTUAL_ENV)
     for name in removed:
         del os.environ[name]
-    from textual import constants
+    from textual import constants, screen
 
     for name, value in TEXTUAL_DEFAULTS.items():
         setattr(constants, name, value)
+    # the screens' frame period was derived from TEXTUAL_FPS at import (the frame timer
+    # of each screen is made when it first paints, so this reaches every screen)
+    setattr(screen, "UPDATE_PERIOD", 1 / constants.MAX_FPS)  # noqa: B010 (a Final)
     return removed
 
 

@@ -259,6 +259,32 @@ def test_kiosk_ignores_textual_switches_and_exit_keys(
         term.kill()
 
 
+KIOSK_FRAME_PERIOD = textwrap.dedent(
+    """
+    from textual import screen
+    from pmo_tui.screens.kiosk_app import kiosk_environment
+
+    kiosk_environment()
+    print(screen.UPDATE_PERIOD)
+    """
+)
+
+
+def test_kiosk_paints_at_textuals_default_frame_rate_whatever_the_environment_asked() -> None:
+    """TEXTUAL_FPS is read when Textual is imported, before the kiosk can drop it: the
+    kiosk resets the frame period its screens will use too (a wall asked for 1 frame a
+    second would show every change up to a second late)."""
+    done = subprocess.run(
+        [sys.executable, "-c", KIOSK_FRAME_PERIOD],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "TEXTUAL_FPS": "1"},
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert float(done.stdout.strip().splitlines()[-1]) == pytest.approx(1 / 60)
+
+
 RESTART_SCRIPT = textwrap.dedent(
     """
     import sys
