@@ -8,6 +8,7 @@ failure, 2 usage errors.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -164,9 +165,27 @@ def options_from(args: argparse.Namespace) -> Options:
     )
 
 
+#: screen updates per second asked of Textual (its default is 60); see frame_rate()
+FRAME_RATE = 120
+
+
+def frame_rate() -> None:
+    """Ask Textual for :data:`FRAME_RATE` frames a second, unless ``TEXTUAL_FPS`` is set.
+
+    Textual paints a change at its next frame, and a change that follows another
+    within a frame or two waits for the one after (up to ~33 ms at 60 fps). At 120
+    fps a key press painted in 16.9 ms instead of 34.2 ms (median, 20.0 against
+    33.6 ms with no reload running; ``benchmarks/live.py``). Frames are only drawn
+    when something changed, so idle costs nothing more. Textual reads the setting
+    when it is imported: call this first.
+    """
+    os.environ.setdefault("TEXTUAL_FPS", str(FRAME_RATE))
+
+
 def _run_tui(args: argparse.Namespace) -> int:
     from pmo_tui.malloc import relax_collector, settle_collector
 
+    frame_rate()  # before anything imports textual
     relax_collector()  # collect less often until the first paint (PmoApp settles it then)
     try:
         return _start_tui(args)

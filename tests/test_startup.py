@@ -11,6 +11,7 @@ triage never stays "opening" for a source that is slow or broken.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -22,6 +23,7 @@ from test_ui_support import FrozenSource, make_app, wait_for_data, write_fixture
 from triage_ui_support import seed_history, wait_for_store, wait_until
 
 from pmo_tui import app as app_module
+from pmo_tui import cli
 from pmo_tui.app import PmoApp
 from pmo_tui.model import Portfolio
 from pmo_tui.screens import triage_service
@@ -230,3 +232,39 @@ async def test_an_unknown_theme_falls_back_to_the_default_and_says_so(tmp_path: 
         assert app.theme == "pmo-dark"
         notes = [n.message for n in app._notifications]
         assert any("Unknown theme 'no-such-theme'" in n for n in notes), notes
+
+
+FRAME_PERIOD = """
+import sys
+from pmo_tui import cli
+
+
+def start(args):
+    from textual import screen  # what the app would import first
+
+    print(screen.UPDATE_PERIOD)
+    return 0
+
+
+cli._start_tui = start
+sys.exit(cli.main([sys.argv[1]]))
+"""
+
+
+@pytest.mark.parametrize(("env", "fps"), [({}, cli.FRAME_RATE), ({"TEXTUAL_FPS": "30"}, 30)])
+def test_the_app_paints_at_its_own_frame_rate_unless_the_officer_set_one(
+    tmp_path: Path, env: dict[str, str], fps: int
+) -> None:
+    """A key's effect waits for Textual's next frame: pmo-tui asks for more frames than
+    Textual's 60 (half the wait), and it must ask before Textual is imported, which
+    reads the rate once. An explicit ``TEXTUAL_FPS`` wins."""
+    base = {k: v for k, v in os.environ.items() if k != "TEXTUAL_FPS"}
+    done = subprocess.run(
+        [sys.executable, "-c", FRAME_PERIOD, str(write_fixture(tmp_path / "portfolio"))],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**base, **env},
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert float(done.stdout.strip().splitlines()[-1]) == pytest.approx(1 / fps)
