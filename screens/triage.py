@@ -218,23 +218,26 @@ def _build(
         decision = view.decision(key)
         new = view.is_new(key)
         others = key in view.changed_ids
-        owner = owners.get(o)
-        if owner is None:
-            owner = owners[o] = one_line(o)
-        due = d.date() if hasattr(d, "date") else d
-        facts[key] = IssueFacts(
-            int(s) if s is not None else 0,
-            owner,
-            due,
-            None if a is None else float(a),
-            bool(late),
-            new,
-            others,
-        )
+        inputs = (s, o, a, late, d)
         entry = before.get(key)
-        if entry is None or not entry.same(row, decision, new, others):
-            entry = _QueueEntry(row, decision, new, others, _queue_row(row, decision, new, others))
+        if entry is None or not entry.same(row, decision, new, others, inputs):
+            owner = owners.get(o)
+            if owner is None:
+                owner = owners[o] = one_line(o)
+            fact = IssueFacts(
+                int(s) if s is not None else 0,
+                owner,
+                d.date() if hasattr(d, "date") else d,
+                None if a is None else float(a),
+                bool(late),
+                new,
+                others,
+            )
+            entry = _QueueEntry(
+                row, decision, new, others, inputs, fact, _queue_row(row, decision, new, others)
+            )
         built[key] = entry
+        facts[key] = entry.facts
         rows.append(entry.row)
     if whole:
         _QUEUE_ROWS.keep(layout, built)
@@ -243,20 +246,28 @@ def _build(
 
 @dataclass(frozen=True, slots=True)
 class _QueueEntry:
-    """A queue row and what it was made from (the issue row is compared by identity)."""
+    """A queue row and its facts, and what they were made from (the issue row is
+    compared by identity)."""
 
     base: GridRow
     decision: Decision
     new: bool
     others: bool
+    #: what the facts were made from (severity, owner, age, overdue, due)
+    inputs: tuple[Any, ...]
+    facts: IssueFacts
     row: GridRow
 
-    def same(self, base: GridRow, decision: Decision, new: bool, others: bool) -> bool:
+    def same(
+        self, base: GridRow, decision: Decision, new: bool, others: bool, inputs: tuple[Any, ...]
+    ) -> bool:
         return (
             self.base is base
             and self.new == new
             and self.others == others
-            and self.decision == decision
+            # the view keeps its Decision objects, so identity settles nearly every row
+            and (self.decision is decision or self.decision == decision)
+            and self.inputs == inputs
         )
 
 

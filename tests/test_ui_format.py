@@ -103,7 +103,9 @@ def test_a_live_change_reformats_only_the_changed_issue_and_shows_it(tmp_path: P
     before = build_triage(snapshot_of(portfolio := source.load()))
     issues = folder / "issues.csv"
     issues.write_text(
-        issues.read_text(encoding="utf-8").replace("Scope creep", "Scope creep [@click=app.quit]"),
+        issues.read_text(encoding="utf-8")
+        .replace("Scope creep", "Scope creep [@click=app.quit]")
+        .replace("Supplier bankrupt,issue,critical", "Supplier bankrupt,issue,low"),
         encoding="utf-8",
     )
     changed = source.refresh(portfolio, Change(tables=frozenset({"issues"})))
@@ -112,13 +114,20 @@ def test_a_live_change_reformats_only_the_changed_issue_and_shows_it(tmp_path: P
     old, new = {r.key: r for r in before.rows}, {r.key: r for r in after.rows}
     assert new["I-02"].cells[2] == "Scope creep [@click=app.quit]"
     assert old["I-02"] is not new["I-02"]
-    assert all(new[k] is old[k] for k in new if k != "I-02")  # reused, not reformatted
+    changed_keys = {"I-02", "I-07"}
+    assert all(new[k] is old[k] for k in new if k not in changed_keys)  # not reformatted
+    # the severity facet sees the new severity; the other issues' facts are reused
+    assert (before.facts["I-07"].severity, after.facts["I-07"].severity) == (4, 1)
+    assert all(after.facts[k] is before.facts[k] for k in new if k not in changed_keys)
     # the same as a queue built from nothing (a part build never reads the memo)
     again = snapshot_of(source.load())
-    fresh_rows, _ = _build(_open(again.metrics.issues), again, view_for(again), whole=False)
+    fresh_rows, fresh_facts = _build(
+        _open(again.metrics.issues), again, view_for(again), whole=False
+    )
     assert [(r.key, r.cells, r.tones, r.sort) for r in fresh_rows] == [
         (r.key, r.cells, r.tones, r.sort) for r in after.rows
     ]
+    assert fresh_facts == after.facts
 
 
 def test_a_drill_down_before_the_views_are_prepared_builds_only_its_programme(
