@@ -302,6 +302,7 @@ def test_engine_recomputes_only_what_depends_on_the_changed_table() -> None:
         "issues",
         "money",
         "schedule",
+        "project-columns",
         "projects",
     }
     issues = frames["issues"].copy()
@@ -310,12 +311,20 @@ def test_engine_recomputes_only_what_depends_on_the_changed_table() -> None:
         {"issues": TableState.loaded("issues", issues, origin="i.csv", at=AT)}
     )
     m = engine.update(after, AS_OF)
-    assert engine.recomputed == {"issues", "projects"}  # never the 480k-line cost cube, nor EVM
+    # never the 480k-line cost cube, nor EVM, nor the project columns the issues leave alone
+    assert engine.recomputed == {"issues", "projects"}
     assert m.project("P-A5")["rag"] == "green"  # the critical issue is closed now
     engine.update(after, AS_OF)
     assert engine.recomputed == frozenset()  # nothing changed, nothing redone
     engine.update(after, date(2026, 7, 31))
     # "today" moved: everything that depends on the date, but not the cubes
-    assert engine.recomputed == {"milestones", "issues", "money", "schedule", "projects"}
+    assert engine.recomputed == {
+        "milestones",
+        "issues",
+        "money",
+        "schedule",
+        "project-columns",
+        "projects",
+    }
     with pytest.raises(ValueError, match="read-only"):
         m.projects["bac"].to_numpy()[0] = 1.0  # results are frozen

@@ -15,7 +15,9 @@ stage               depends on
 ``issues``          issues, projects, as-of
 ``money``           EVM, burn, cost RAG: projects, costs, plan, as-of
 ``schedule``        time RAG: projects, milestones, as-of
-``projects``        the project table and roll-ups: everything above, programmes (always redone)
+``project-columns`` the project table but its RAG and issue counts: the stages above but
+                    issues, programmes
+``projects``        the overall RAG, the issue counts, the roll-ups: everything (always redone)
 ==================  ===========================================
 
 A change to the issues table therefore never re-aggregates 480,000 cost lines.
@@ -23,6 +25,7 @@ A change to the issues table therefore never re-aggregates 480,000 cost lines.
 
 from __future__ import annotations
 
+import operator
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -36,10 +39,12 @@ from pmo_tui.metrics.issues import IssueStage, issue_stage
 from pmo_tui.metrics.milestones import MilestoneStage, milestone_stage
 from pmo_tui.metrics.project_table import (
     MoneyStage,
+    ProjectColumns,
     ScheduleStage,
     money_stage,
-    project_table,
+    project_columns,
     schedule_stage,
+    with_issues,
 )
 from pmo_tui.metrics.result import Metrics
 from pmo_tui.metrics.rollup import rollup_tables
@@ -164,16 +169,25 @@ class MetricsEngine:
             done,
             lambda: schedule_stage(projects, tol, ms.summary, as_of),
         )
-        table = project_table(
-            projects,
-            portfolio["programmes"],
-            money=money,
-            schedule=schedule,
-            costs_present=cost_present,
-            tol=tol,
-            ms=ms.summary,
-            iss=iss.summary,
+        programmes_frame = portfolio["programmes"]
+        # the same objects as last time (the stages above keep theirs while their
+        # inputs hold): an issues change reuses every column but the RAG and the counts
+        base: ProjectColumns = self._stage(
+            "project-columns",
+            (projects, programmes_frame, money, schedule, cost_present, tol, ms.summary),
+            done,
+            lambda: project_columns(
+                projects,
+                programmes_frame,
+                money=money,
+                schedule=schedule,
+                costs_present=cost_present,
+                tol=tol,
+                ms=ms.summary,
+            ),
+            same=_all_same,
         )
+        table = with_issues(base, iss.summary)
         programmes, whole = rollup_tables(table, portfolio["programmes"], as_of)
         done.add("projects")
         metrics = Metrics(
@@ -195,13 +209,27 @@ class MetricsEngine:
         self.recomputed = frozenset(done)
         return metrics
 
-    def _stage(self, name: str, key: Any, done: set[str], make: Callable[[], T]) -> T:
+    def _stage(
+        self,
+        name: str,
+        key: Any,
+        done: set[str],
+        make: Callable[[], T],
+        same: Callable[[Any, Any], bool] = operator.eq,
+    ) -> T:
         cache = self._caches.setdefault(name, _Cache())
-        if cache.value is None or cache.key != key:
+        if cache.value is None or not same(cache.key, key):
             cache.value = make()
             cache.key = key
             done.add(name)
         return cache.value
+
+
+def _all_same(old: tuple[Any, ...] | None, new: tuple[Any, ...]) -> bool:
+    """Whether two keys hold the very same objects (frames compare by identity)."""
+    if old is None or len(old) != len(new):
+        return False
+    return all(a is b for a, b in zip(old, new, strict=True))
 
 
 def compute(portfolio: Portfolio, *, as_of: date, config: Config) -> Metrics:
