@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from pathlib import Path
 
 import pandas as pd
@@ -11,6 +13,7 @@ from hypothesis import strategies as st
 
 from pmo_tui.sources.folder import FolderSource
 from pmo_tui.sources.parse import number_evidence, parse_date, parse_number
+from pmo_tui.sources.tabular import _record_starts
 
 cents = st.integers(min_value=-(10**12), max_value=10**12)
 days = st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2200, 12, 31))
@@ -80,3 +83,34 @@ def test_a_file_reads_back_whatever_its_rows_hold(
     frame = portfolio["projects"]
     assert frame["budget"].tolist() == [v / 100 for v, _ in rows]
     assert frame["start_date"].tolist() == [pd.Timestamp(d) for _, d in rows]
+
+
+cell_text = st.text(alphabet='ab ",\r\n', max_size=6)
+
+
+def _quoted(cell: str) -> str:
+    return f'"{cell.replace(chr(34), chr(34) * 2)}"' if any(c in cell for c in '",\r\n') else cell
+
+
+@given(
+    st.lists(st.lists(cell_text, min_size=1, max_size=3), min_size=1, max_size=8),
+    st.sampled_from(["\n", "\r\n", "\r"]),
+)
+def test_each_record_is_reported_on_the_line_where_it_starts(
+    records: list[list[str]], newline: str
+) -> None:
+    """The row a problem names is the line its record starts on, whatever the line
+    endings and however many line breaks quoted cells hold before it (as Python's
+    csv module counts them)."""
+    text = "".join(",".join(_quoted(c) for c in cells) + newline for cells in records)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    expected = []
+    while True:
+        start = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        if row:  # a blank line is no record
+            expected.append(start)
+    assert _record_starts(text.encode()).tolist() == expected

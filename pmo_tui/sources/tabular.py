@@ -168,7 +168,11 @@ def _read_utf8(box: list[bytes], file: str, delimiter: str | None) -> RawTable |
 def _record_starts(payload: bytes) -> np.ndarray:
     """The line on which each non-empty CSV record starts (quotes respected)."""
     arr = np.frombuffer(payload, dtype=np.uint8)
-    breaks = np.flatnonzero((arr == 10) | (arr == 13))
+    # each kind of break found on its own: OR-ing two full-size masks cost more than the
+    # rest together (1.2 of 2.1 ms for the large demo's issues.csv); most files have no CR
+    breaks = np.flatnonzero(arr == 10)
+    if payload.find(b"\r") >= 0:
+        breaks = np.sort(np.concatenate((breaks, np.flatnonzero(arr == 13))))
     if len(breaks):
         # "\r\n" is one line break: drop the "\n" that follows a "\r"
         crlf = (arr[breaks] == 10) & np.concatenate(
