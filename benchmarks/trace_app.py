@@ -125,10 +125,9 @@ def install() -> None:
 
 
 if __name__ == "__main__":
-    from pmo_tui.cli import frame_rate
+    from pmo_tui.cli import frame_rate, main
 
     frame_rate()  # as pmo-tui does, before install() imports textual
     install()
-    from pmo_tui.cli import main
 
     sys.exit(main(sys.argv[1:]))

@@ -188,7 +188,7 @@ class MetricsEngine:
             same=_all_same,
         )
         table = with_issues(base, iss.summary)
-        programmes, whole = rollup_tables(table, portfolio["programmes"], as_of)
+        programmes, whole = rollup_tables(table, programmes_frame, as_of)
         done.add("projects")
         metrics = Metrics(
             as_of=as_of,
