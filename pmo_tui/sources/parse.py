@@ -80,12 +80,21 @@ class Cells:
         return uniques, indices
 
     def distinct(self, limit: int | None = None) -> list[str]:
-        """Distinct non-blank values; with ``limit``, from a sample of the first rows."""
+        """Distinct non-blank values; with ``limit``, at most that many from the first
+        ``limit * 8`` rows, in the order they first appear there.
+
+        The sample depends on those rows alone (not on what else was computed), so an
+        incremental re-read that keeps them knows the sample did not change.
+        """
         if limit is None:
             return [u for u in dict.fromkeys(self.encoded[0]) if u]
-        if "encoded" in self.__dict__ or len(self.text) <= limit * 8:
-            return [u for u in dict.fromkeys(self.encoded[0]) if u][:limit]
-        sample = pc.unique(self.text.slice(0, limit * 8)).to_pylist()
+        head = limit * 8
+        if "encoded" in self.__dict__:
+            uniques, indices = self.encoded
+            seen, first = np.unique(indices[:head], return_index=True)
+            ordered = (uniques[int(i)] for i in seen[np.argsort(first, kind="stable")])
+            return [u for u in dict.fromkeys(ordered) if u][:limit]
+        sample = pc.unique(self.text.slice(0, head)).to_pylist()
         return [u for u in dict.fromkeys(str(v).strip() for v in sample) if u][:limit]
 
     def blank(self) -> np.ndarray:

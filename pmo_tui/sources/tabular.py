@@ -52,6 +52,8 @@ class RawTable:
     delimiter: str | None = None
     encoding: str | None = None
     problems: list[Problem] = field(default_factory=list)
+    #: read by the fast reader: ``rows`` are the lines the records start on, checked
+    fast: bool = False
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -163,6 +165,22 @@ def _read_utf8(box: list[bytes], file: str, delimiter: str | None) -> RawTable |
     table = _columns(*parsed, file)
     table.delimiter, table.encoding = delim, "utf-8-sig" if bom else "utf-8"
     return table
+
+
+def read_regular(payload: bytes, file: str, delimiter: str) -> RawTable | None:
+    """UTF-8 CSV text (a header line and records) by the fast reader alone.
+
+    None when the fast reader cannot give exact row numbers for it: an irregular
+    row, a blank line, a quoted line break, a NUL byte. For the incremental re-read,
+    which then reads the whole file the usual way.
+    """
+    if b"\x00" in payload:
+        return None
+    try:
+        parsed = _parse_fast(payload, delimiter)
+    except _SlowPath:
+        return None
+    return _columns(*parsed, file)
 
 
 def _record_starts(payload: bytes) -> np.ndarray:
@@ -305,6 +323,7 @@ def _columns(table: pa.Table, starts: np.ndarray, file: str) -> RawTable:
         columns=body,
         rows=np.asarray(starts[1:], dtype=np.int64),
         header_row=int(starts[0]),
+        fast=True,
     )
 
 

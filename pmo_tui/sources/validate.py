@@ -82,6 +82,26 @@ class Formats:
     date_order_from: str | None = None
 
 
+@dataclass(frozen=True)
+class Decisions:
+    """The file-wide facts a conversion rested on, for an incremental re-read.
+
+    A re-read of some rows (:mod:`pmo_tui.sources.splice`) may keep the other rows'
+    conversion only when these show that a full read would have decided the same.
+    """
+
+    #: dayfirst/monthfirst/ambiguous counts of the distinct date values
+    date_votes: Counter[str] = field(default_factory=Counter)
+    #: the decimal separator each money or percent column was read with
+    decimals: Mapping[str, str] = field(default_factory=dict)
+    #: money or percent columns with a cell that is not a number
+    bad_numbers: frozenset[str] = frozenset()
+    #: rows skipped because every cell was blank
+    blank_rows: int = 0
+    #: whether a row was rejected as a duplicate id
+    duplicates: bool = False
+
+
 @dataclass
 class Converted:
     """A table's rows after conversion and row rules."""
@@ -93,6 +113,7 @@ class Converted:
     formats: Formats = field(default_factory=Formats)
     #: dayfirst/monthfirst evidence of this file, for the folder's hint
     date_votes: Counter[str] = field(default_factory=Counter)
+    decisions: Decisions = field(default_factory=Decisions)
 
 
 @dataclass
@@ -154,6 +175,7 @@ def convert(
     date_hint: DateOrder | None = None,
 ) -> Converted:
     """Convert every mapped column, apply the row rules, return the good rows."""
+    read = len(src.rows)
     src = _without_blank_rows(src)
     table, file = src.table, src.file
     n = len(src.rows)
@@ -257,6 +279,8 @@ def convert(
     # 3. convert
     parsed: dict[str, Parsed] = {}
     decimal_used: set[str] = set()
+    decimals: dict[str, str] = {}
+    bad_numbers: set[str] = set()
     for name, column_cells in cells.items():
         col = schema[name]
         if col.kind in ("money", "percent"):
@@ -269,6 +293,9 @@ def convert(
                 if again != decimal:
                     decimal, result = again, numbers(column_cells, again)
             decimal_used.add(decimal)
+            decimals[name] = decimal
+            if result.bad.any():
+                bad_numbers.add(name)
             if col.kind == "money" and options.money_unit != 1.0:
                 result = Parsed(result.values * options.money_unit, result.bad, result.reasons)
             if col.kind == "percent":
@@ -364,7 +391,15 @@ def convert(
 
     _range_rules(table, parsed, report)
     frame_values = {name: _column_values(schema[name], parsed[name]) for name in parsed}
+    before = len(row_problems)
     _duplicate_rule(table, frame_values, reject, src.rows, report)
+    decisions = Decisions(
+        date_votes=votes,
+        decimals=decimals,
+        bad_numbers=frozenset(bad_numbers),
+        blank_rows=read - n,
+        duplicates=len(row_problems) > before,
+    )
 
     row_problems.sort(key=lambda item: item[0])
     problems.extend(p for _, p in row_problems)
@@ -383,7 +418,13 @@ def convert(
     )
     decided: Counter[str] = Counter({str(order): 1}) if order_from == "file" else Counter()
     return Converted(
-        frame, rows, problems, rejected=int(reject.sum()), formats=formats, date_votes=decided
+        frame,
+        rows,
+        problems,
+        rejected=int(reject.sum()),
+        formats=formats,
+        date_votes=decided,
+        decisions=decisions,
     )
 
 
@@ -494,7 +535,7 @@ def _duplicate_rule(
         return
     key = keys[0]
     series = pd.Series(values[key]).reset_index(drop=True)
-    if _all_distinct(series):
+    if all_distinct(series):
         return  # the usual case, found by one hash pass in Arrow
     candidates = series.notna().to_numpy() & ~reject
     considered = series[candidates]
@@ -517,7 +558,7 @@ def _duplicate_rule(
     )
 
 
-def _all_distinct(series: pd.Series) -> bool:
+def all_distinct(series: pd.Series) -> bool:
     """No non-missing value occurs twice (False when that cannot be told cheaply)."""
     try:
         # a str column hands over its Arrow data as it is (no conversion)
