@@ -22,6 +22,7 @@ reported. ``load``/``refresh`` never raise for bad data.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -34,6 +35,7 @@ from pathlib import Path
 from pmo_tui.config import CONFIG_NAME, SourceOptions, find_config, load_config
 from pmo_tui.model import TABLES, Portfolio, TableState, assemble
 from pmo_tui.problems import Problem, Severity
+from pmo_tui.sources import splice
 from pmo_tui.sources.aliases import norm, table_for_name
 from pmo_tui.sources.base import Change, Provisional, WatchState
 from pmo_tui.sources.files import Refused, is_ignored, read_bytes
@@ -50,8 +52,11 @@ from pmo_tui.sources.reading import (
     combine,
     kind_for,
 )
+from pmo_tui.sources.sniff import kind_of
 from pmo_tui.sources.stability import Hold, unsettled, wait_for_holds
 from pmo_tui.sources.validate import Converted
+
+log = logging.getLogger(__name__)
 
 DATA_SUFFIXES = CSV_SUFFIXES + WORKBOOK_SUFFIXES + XML_SUFFIXES
 _PEEK = 64 * 1024
@@ -131,6 +136,10 @@ class FolderSource:
         self._layout = Layout()
         self._date_votes: dict[str, Counter[str]] = {}
         self._workbook_sheets: dict[Path, tuple[tuple[int, int] | None, list[str] | None]] = {}
+        #: per CSV part, what its last full read left for re-reading changed lines
+        self._bases: dict[Part, splice.Basis] = {}
+        #: tables refreshed by re-reading only their changed lines (see splice)
+        self.partial_reads = 0
         self._lock = threading.Lock()
 
     # -- Source protocol ------------------------------------------------------------
@@ -241,6 +250,7 @@ class FolderSource:
             return False
         self._config_path, self._config_key = path, key
         self.config, self._config_problems = load_config(path)
+        self._bases.clear()
         return True
 
     def _source_problems(self, layout: Layout) -> tuple[Problem, ...]:
@@ -504,8 +514,17 @@ class FolderSource:
         self, tables: Sequence[str], layout: Layout, previous: Portfolio | None, at: datetime
     ) -> dict[str, TableState]:
         folder_real = Path(os.path.realpath(self.folder))
-        reader = Reader(folder_real, self.options)
+        # a refresh takes checksums of what it reads in full, so that the next change
+        # re-reads only the changed lines; a first load does not (it stays lean)
+        reader = Reader(folder_real, self.options, fingerprints=previous is not None)
+        states: dict[str, TableState] = {}
         try:
+            if previous is not None:
+                for table in tables:
+                    spliced = self._reread(table, layout, reader, previous.states[table], at)
+                    if spliced is not None:
+                        states[table] = spliced
+            tables = [t for t in tables if t not in states]
             results = self._convert_all(tables, layout, reader)
             # files whose dates were ambiguous follow the rest of the folder
             for table, (parts, _) in results.items():
@@ -515,14 +534,76 @@ class FolderSource:
                         results[table] = self._convert(table, layout, reader, hint)
         finally:
             reader.close()
-        states: dict[str, TableState] = {}
         for table in tables:
             parts, failures = results.get(table, ([], []))
             old = previous.states[table] if previous is not None else None
             states[table] = self._state(
                 table, layout=layout, parts=parts, failures=failures, old=old, at=at
             )
+            self._keep_basis(table, layout, parts, states[table], reader)
         return states
+
+    def _reread(
+        self, table: str, layout: Layout, reader: Reader, old: TableState, at: datetime
+    ) -> TableState | None:
+        """The table from the changed lines of its file alone, or None (read it all)."""
+        parts = layout.parts.get(table, [])
+        if len(parts) != 1 or parts[0].kind != "csv":
+            return None
+        part = parts[0]
+        basis = self._bases.pop(part, None)
+        if basis is None:
+            return None
+        try:
+            data = reader.data(part.path)
+        except Refused:
+            return None  # the full read reports it
+        if kind_of(data) != "csv":
+            return None
+        hint = self._hint(table)
+        try:
+            done = splice.reread(
+                basis,
+                old,
+                data,
+                file=part.name,
+                options=self.options,
+                at=at,
+                convert=lambda raw: reader.convert_lines(part, raw, hint),
+            )
+        except Exception:  # a bug here must not cost a refresh: the full read follows
+            log.exception("re-reading the changed lines of %s failed", part.name)
+            return None
+        if done is None:
+            return None
+        state, self._bases[part] = done
+        self.partial_reads += 1
+        return state
+
+    def _keep_basis(
+        self,
+        table: str,
+        layout: Layout,
+        parts: list[tuple[Part, Converted]],
+        state: TableState,
+        reader: Reader,
+    ) -> None:
+        """After a full read: what the next change of a one-file table can re-read from."""
+        for part in layout.parts.get(table, []):
+            self._bases.pop(part, None)
+        if len(parts) != 1 or state.stale or not state.present:
+            return
+        part, converted = parts[0]
+        print_ = reader.prints.get(part)
+        if print_ is None:
+            return
+        problems = state.problems
+        leading = next((i for i, p in enumerate(problems) if p.row is not None), len(problems))
+        if any(p.row is None for p in problems[leading:]):
+            return
+        self._bases[part] = splice.Basis(
+            print_, state.frame, converted.formats, converted.decisions, leading
+        )
 
     def _convert_all(
         self, tables: Sequence[str], layout: Layout, reader: Reader

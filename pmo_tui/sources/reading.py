@@ -30,6 +30,7 @@ from pmo_tui.sources.columns import resolve
 from pmo_tui.sources.files import Refused, read_bytes
 from pmo_tui.sources.parse import DateOrder
 from pmo_tui.sources.sniff import kind_of
+from pmo_tui.sources.splice import Fingerprint, fingerprint, regular
 from pmo_tui.sources.tabular import RawTable, Workbook, read_csv
 from pmo_tui.sources.validate import Converted, Source, convert
 
@@ -95,9 +96,14 @@ class Reader:
     Workbooks and MS Project plans stay open for the pass: several parts read them.
     """
 
-    def __init__(self, folder_real: Path, options: SourceOptions) -> None:
+    def __init__(
+        self, folder_real: Path, options: SourceOptions, *, fingerprints: bool = False
+    ) -> None:
         self.folder_real = folder_real
         self.options = options
+        #: take the checksums of regular CSV files, for re-reading their changed lines
+        self.fingerprints = fingerprints
+        self.prints: dict[Part, Fingerprint] = {}
         self._workbooks: dict[Path, Workbook] = {}
         self._plans: dict[tuple[Path, str], mspdi.Plan] = {}
         self._loaded: dict[Part, _Loaded] = {}
@@ -153,27 +159,42 @@ class Reader:
             loaded = self._load_mspdi(part)
         else:
             raw = self._raw(part)
-            importer = None
-            source = Source(
-                part.table,
-                part.label,
-                raw.headers,
-                raw.columns,
-                raw.rows,
-                raw.delimiter,
-                raw.encoding,
-            )
-            if part.table == "issues" and jira.is_jira(raw.headers):
-                importer = dict(jira.COLUMNS)
-                source.value_aliases = {
-                    "severity": jira.SEVERITY,
-                    "status": jira.STATUS,
-                    "type": jira.TYPE,
-                }
-                source.enum_defaults = {"type": "issue"}
-            loaded = _Loaded(source, raw.header_row, list(raw.problems), importer)
+            print_ = self.prints.pop(part, None)
+            if print_ is not None and (checked := regular(raw, print_)) is not None:
+                self.prints[part] = checked
+            loaded = self._from_raw(part, raw)
         self._loaded[part] = loaded
         return loaded
+
+    def _from_raw(self, part: Part, raw: RawTable) -> _Loaded:
+        importer = None
+        source = Source(
+            part.table,
+            part.label,
+            raw.headers,
+            raw.columns,
+            raw.rows,
+            raw.delimiter,
+            raw.encoding,
+        )
+        if part.table == "issues" and jira.is_jira(raw.headers):
+            importer = dict(jira.COLUMNS)
+            source.value_aliases = {
+                "severity": jira.SEVERITY,
+                "status": jira.STATUS,
+                "type": jira.TYPE,
+            }
+            source.enum_defaults = {"type": "issue"}
+        return _Loaded(source, raw.header_row, list(raw.problems), importer)
+
+    def convert_lines(self, part: Part, raw: RawTable, date_hint: DateOrder | None) -> Converted:
+        """Some lines of the part's file (``raw``), converted as a read of the whole
+        file would convert them (for :mod:`pmo_tui.sources.splice`)."""
+        self._loaded[part] = self._from_raw(part, raw)
+        try:
+            return self.convert(part, date_hint)
+        finally:
+            self.release(part)
 
     def _raw(self, part: Part) -> RawTable:
         if part.kind == "workbook":
@@ -217,6 +238,10 @@ class Reader:
             raise Refused("binary-file", "is binary data, not a CSV export")
         if kind == "empty":
             raise Refused("empty-file", "is empty")
+        if self.fingerprints and self.options.encoding is None:
+            print_ = fingerprint(box[0])
+            if print_ is not None:
+                self.prints[part] = print_
         return read_csv(
             box, part.name, encoding=self.options.encoding, delimiter=self.options.delimiter
         )
