@@ -392,6 +392,9 @@ def assemble(
             for n in TABLES
             if full[n].present != previous.states[n].present
             or not same_rows(full[n].frame, previous.states[n].frame)
+            # the same rows on other lines (a blank line added above them): the
+            # reference problems name rows, so they are made again
+            or not _same_numbers(full[n].rows, previous.states[n].rows)
         }
     else:
         changed_src = set(TABLES)
@@ -453,6 +456,12 @@ def assemble(
         table_versions=MappingProxyType(table_versions),
         project_rows=MappingProxyType(project_rows),
     )
+
+
+def _same_numbers(a: np.ndarray | None, b: np.ndarray | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return a is b or (len(a) == len(b) and bool(np.array_equal(a, b)))
 
 
 def _origin(state: TableState) -> str:

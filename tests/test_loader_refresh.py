@@ -62,6 +62,18 @@ def test_refresh_rereads_only_the_named_tables(folder: Path, source: FolderSourc
     assert third["projects"]["name"].tolist() == ["Alpha v2", "Beta"]
 
 
+def test_an_unknown_project_is_reported_on_its_new_line_after_a_blank_line_above_it(
+    folder: Path, source: FolderSource
+) -> None:
+    """The rows are the same, only their lines moved: the problem follows its row."""
+    write(folder / "costs.csv", COSTS + "PX,2024-02,5\n")
+    first = source.load()
+    assert [(p.rule, p.row) for p in first.reference_problems] == [("unknown-reference", 4)]
+    write(folder / "costs.csv", COSTS.replace("\nP1,", "\n,,\nP1,") + "PX,2024-02,5\n")
+    second = source.refresh(first, Change(tables=frozenset({"costs"})))
+    assert [(p.rule, p.row) for p in second.reference_problems] == [("unknown-reference", 5)]
+
+
 def test_corrupt_file_keeps_the_last_good_rows_marked_stale(
     folder: Path, source: FolderSource
 ) -> None:
