@@ -227,6 +227,21 @@ def same_rows(a: pd.DataFrame, b: pd.DataFrame) -> bool:
 
 
 @dataclass(frozen=True, eq=False)
+class Splice:
+    """How a table's rows were made from those of an earlier frame of it.
+
+    The rows of ``base`` before ``keep_to``, then ``inserted`` new rows, then the rows
+    of ``base`` from ``keep_from`` on (a source that re-read only the changed lines of
+    a file says so; the snapshot then looks up only the new rows' projects).
+    """
+
+    base: pd.DataFrame
+    keep_to: int
+    inserted: int
+    keep_from: int
+
+
+@dataclass(frozen=True, eq=False)
 class TableState:
     """One table as a source last produced it.
 
@@ -245,6 +260,8 @@ class TableState:
     present: bool = True  # False when the source has no such table
     #: the source row number (as the officer sees it) of each row of ``frame``
     rows: np.ndarray | None = None
+    #: when the rows were spliced into those of an earlier frame: how
+    spliced: Splice | None = None
 
     @classmethod
     def absent(cls, name: str, checked_at: datetime | None = None) -> TableState:
@@ -260,6 +277,7 @@ class TableState:
         at: datetime,
         problems: Iterable[Problem] = (),
         rows: Iterable[int] | None = None,
+        spliced: Splice | None = None,
     ) -> TableState:
         canonical = conform(name, frame)
         row_numbers = None if rows is None else _row_numbers(rows)
@@ -273,6 +291,7 @@ class TableState:
             loaded_at=at,
             checked_at=at,
             problems=tuple(problems),
+            spliced=spliced,
         )
 
     def failed(self, reason: str, at: datetime, problems: Iterable[Problem] = ()) -> TableState:
@@ -430,8 +449,12 @@ def assemble(
             # row of every other table into an unknown-reference problem as well
             frames[name] = full[name].frame
             continue
-        frame, problems, rows = _drop_unknown_projects(full[name], project_ids)
-        frames[name] = frame
+        rows = _spliced_positions(full[name], previous, frames["projects"]) if previous else None
+        if rows is not None:
+            frames[name], problems = full[name].frame, []
+        else:
+            frame, problems, rows = _drop_unknown_projects(full[name], project_ids)
+            frames[name] = frame
         ref_problems.extend(problems)
         if rows is not None:
             rows.flags.writeable = False
@@ -558,6 +581,31 @@ def _drop_unknown_projects(
     ]
     kept = None if found is None else found[known_mask]
     return frame.loc[known].reset_index(drop=True), problems, kept
+
+
+def _spliced_positions(
+    state: TableState, previous: Portfolio, projects: pd.DataFrame
+) -> np.ndarray | None:
+    """The project position of each row of a table spliced from the previous one:
+    the previous positions, with only the new rows looked up (about 1 instead of 6
+    ms for 480,000 cost lines). None unless that gives exactly what a full check
+    gives: the same projects, no row of either version with an unknown project.
+    """
+    splice, name = state.spliced, state.name
+    if splice is None or projects is not previous.frames["projects"]:
+        return None
+    before = previous.states[name].frame
+    if splice.base is not before or previous.frames[name] is not before:
+        return None  # another base, or the previous check dropped rows
+    old = previous.project_rows.get(name)
+    if old is None or len(old) != len(before):
+        return None
+    new_ids = state.frame["project_id"].iloc[splice.keep_to : splice.keep_to + splice.inserted]
+    found = _positions(new_ids, projects["project_id"]) if len(new_ids) else old[:0]
+    if found is None or not bool((found >= 0).all()):
+        return None
+    rows = np.concatenate((old[: splice.keep_to], found, old[splice.keep_from :]))
+    return rows if len(rows) == len(state.frame) else None
 
 
 def _positions(values: pd.Series, keys: pd.Series) -> np.ndarray | None:

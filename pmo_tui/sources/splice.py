@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 from pmo_tui.config import SourceOptions
-from pmo_tui.model import KEYS, SCHEMAS, TableState, conform
+from pmo_tui.model import KEYS, SCHEMAS, Splice, TableState, conform
 from pmo_tui.problems import Problem
 from pmo_tui.sources.sniff import sniff_delimiter, utf8_prefix
 from pmo_tui.sources.tabular import RawTable, read_regular
@@ -54,7 +54,7 @@ BLOCK = 1 << 16
 #: the rows a number column's decimal separator is decided from (Cells.distinct)
 HEAD_ROWS = EVIDENCE_SAMPLE * 8
 #: an id or text column made of more Arrow chunks than this is made contiguous
-MAX_CHUNKS = 32
+MAX_CHUNKS = 8
 
 
 @dataclass(frozen=True)
@@ -415,9 +415,8 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
         array = frame[name].array
         data = getattr(array, "_pa_array", None)
         if data is not None and data.num_chunks > MAX_CHUNKS:
-            frame[name] = pd.Series(
-                type(array)(data.combine_chunks()), index=frame.index, name=name, copy=False
-            )
+            joined = pd.array(data.combine_chunks(), dtype=array.dtype)
+            frame[name] = pd.Series(joined, index=frame.index, name=name, copy=False)
     return frame
 
 
@@ -486,7 +485,10 @@ def reread(
             if p.row is not None and p.row >= hi
         ),
     ]
-    state = TableState.loaded(table, frame, origin=old.origin, at=at, problems=problems, rows=rows)
+    spliced = Splice(old.frame, int(keep_to), len(changed), int(keep_from))
+    state = TableState.loaded(
+        table, frame, origin=old.origin, at=at, problems=problems, rows=rows, spliced=spliced
+    )
 
     # what the whole file may hold now: no more than either read saw (for agrees())
     decisions = replace(
