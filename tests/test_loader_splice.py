@@ -280,3 +280,29 @@ def test_many_refreshes_keep_the_columns_in_few_pieces(
     assert source.partial_reads == 30
     assert 1 < most <= splice.MAX_CHUNKS + 2
     _assert_same_as_full_load(folder, portfolio, "costs")
+
+
+def test_a_file_read_in_full_after_all_is_read_from_disk_once(
+    costs_folder: tuple[Path, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the changed lines cannot settle it (a number that does not parse), the
+    full read takes the bytes the attempt read: one read of the file, the same bytes."""
+    from pmo_tui.sources import reading
+
+    folder, records = costs_folder
+    source, portfolio = _loaded(folder)
+    reads: list[str] = []
+    real = reading.read_bytes
+
+    def counted(base: Path, path: Path, cap: int) -> bytes:
+        reads.append(Path(path).name)
+        return real(base, path, cap)
+
+    monkeypatch.setattr(reading, "read_bytes", counted)
+    records[7_000] = "P1,2024-01,twelve,inhuur"
+    _write(folder, "costs", records)
+    portfolio = _refresh(source, portfolio, "costs")
+    assert source.partial_reads == 0
+    assert reads == ["costs.csv"]
+    assert [p.value for p in portfolio.states["costs"].problems] == ["twelve"]
+    _assert_same_as_full_load(folder, portfolio, "costs")

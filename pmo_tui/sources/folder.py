@@ -559,6 +559,7 @@ class FolderSource:
         except Refused:
             return None  # the full read reports it
         if kind_of(data) != "csv":
+            reader.keep(part.path, data)
             return None
         hint = self._hint(table)
         try:
@@ -573,8 +574,9 @@ class FolderSource:
             )
         except Exception:  # a bug here must not cost a refresh: the full read follows
             log.exception("re-reading the changed lines of %s failed", part.name)
-            return None
+            done = None
         if done is None:
+            reader.keep(part.path, data)  # the full read takes these very bytes
             return None
         state, self._bases[part] = done
         self.partial_reads += 1

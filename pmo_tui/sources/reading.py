@@ -104,6 +104,7 @@ class Reader:
         #: take the checksums of regular CSV files, for re-reading their changed lines
         self.fingerprints = fingerprints
         self.prints: dict[Part, Fingerprint] = {}
+        self._kept: dict[Path, bytes] = {}
         self._workbooks: dict[Path, Workbook] = {}
         self._plans: dict[tuple[Path, str], mspdi.Plan] = {}
         self._loaded: dict[Part, _Loaded] = {}
@@ -112,7 +113,14 @@ class Reader:
 
     # -- raw access -----------------------------------------------------------------
     def data(self, path: Path) -> bytes:
+        kept = self._kept.pop(path, None)
+        if kept is not None:
+            return kept
         return read_bytes(self.folder_real, path, self.options.size_cap)
+
+    def keep(self, path: Path, data: bytes) -> None:
+        """Bytes of ``path`` already read in this pass: the next :meth:`data` takes them."""
+        self._kept[path] = data
 
     def workbook(self, path: Path, name: str, data: bytes | None = None) -> Workbook:
         if path not in self._workbooks:
@@ -138,6 +146,7 @@ class Reader:
         self._workbooks.clear()
         self._plans.clear()
         self._loaded.clear()
+        self._kept.clear()
 
     def release(self, part: Part) -> None:
         """Forget the raw grid of ``part`` (it will not be converted again)."""
