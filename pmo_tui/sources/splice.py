@@ -256,7 +256,6 @@ class Window:
 
     payload: bytes  # the header line, the head and the changed records
     first_line: int  # the line the first changed record starts on (the header is 1)
-    old_count: int  # changed records in the old file
     new_count: int  # changed records in the new file
     head: int  # records of the head read before the changed ones (0: none)
     head_lines: int  # lines of that head
@@ -313,8 +312,8 @@ def window(old: Fingerprint, data: bytes, head_rows: int = HEAD_ROWS) -> Window 
         after = lines_after + (1 if end < len(data) and data[-1] != 10 else 0)
         new_count = _lines(data, first_pos, end)
         total = before + new_count + after
-    old_count = old.records - before - after
-    if total <= head_rows or old.records <= head_rows or old_count < 0:
+    # (the old file's changed records: a negative count means the files do not match)
+    if total <= head_rows or old.records <= head_rows or old.records - before - after < 0:
         return None
     changed = data[first_pos:end]
     crlf = old.header.endswith(b"\r\n")
@@ -346,7 +345,6 @@ def window(old: Fingerprint, data: bytes, head_rows: int = HEAD_ROWS) -> Window 
     return Window(
         payload=payload,
         first_line=2 + lines_before,
-        old_count=old_count,
         new_count=new_count,
         head=head,
         head_lines=head_lines,
