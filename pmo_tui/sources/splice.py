@@ -111,23 +111,22 @@ def _block(view: memoryview, data: bytes, begin: int) -> tuple[int, int]:
     return zlib.crc32(view[begin : begin + BLOCK]), data.count(b"\n", begin, begin + BLOCK)
 
 
-def _forward(data: bytes, start: int, first: int = 0, old: Blocks | None = None) -> Blocks:
-    """Blocks from ``start``; the first ``first`` are taken from ``old`` (the same bytes)."""
+def _begins(size: int, start: int, *, backward: bool, skip: int = 0) -> range:
+    """Where each whole block starts, from ``start`` on or from the end back to it,
+    after the first ``skip`` blocks."""
+    if backward:
+        return range(size - (skip + 1) * BLOCK, start - 1, -BLOCK)
+    return range(start + skip * BLOCK, size - BLOCK + 1, BLOCK)
+
+
+def _blocks(
+    data: bytes, start: int, *, backward: bool, first: int = 0, old: Blocks | None = None
+) -> Blocks:
+    """The blocks from one end; the first ``first`` are taken from ``old`` (same bytes)."""
     view = memoryview(data)
     crcs, breaks = (list(old.crcs[:first]), list(old.breaks[:first])) if old else ([], [])
-    for begin in range(start + first * BLOCK, len(data) - BLOCK + 1, BLOCK):
+    for begin in _begins(len(data), start, backward=backward, skip=first):
         crc, count = _block(view, data, begin)
-        crcs.append(crc)
-        breaks.append(count)
-    return Blocks(tuple(crcs), tuple(breaks))
-
-
-def _backward(data: bytes, start: int, first: int = 0, old: Blocks | None = None) -> Blocks:
-    """Blocks from the end back to ``start``; the first ``first`` are from ``old``."""
-    view = memoryview(data)
-    crcs, breaks = (list(old.crcs[:first]), list(old.breaks[:first])) if old else ([], [])
-    for end in range(len(data) - first * BLOCK, start + BLOCK - 1, -BLOCK):
-        crc, count = _block(view, data, end - BLOCK)
         crcs.append(crc)
         breaks.append(count)
     return Blocks(tuple(crcs), tuple(breaks))
@@ -157,8 +156,8 @@ def fingerprint(data: bytes) -> Fingerprint | None:
         size=len(data),
         start=start,
         header=header,
-        forward=_forward(data, start),
-        backward=_backward(data, start),
+        forward=_blocks(data, start, backward=False),
+        backward=_blocks(data, start, backward=True),
         lines=data.count(b"\n", header_end),
         quoted=quoted,
         records=-1 if quoted else _lines(data, header_end, len(data)),
@@ -188,11 +187,8 @@ def regular(raw: RawTable, print_: Fingerprint) -> Fingerprint | None:
 def _shared(old: Blocks, data: bytes, start: int, *, backward: bool) -> int:
     """How many blocks from one end ``data`` shares with the file ``old`` describes."""
     view = memoryview(data)
-    if backward:
-        begins = range(len(data) - BLOCK, start - 1, -BLOCK)
-    else:
-        begins = range(start, len(data) - BLOCK + 1, BLOCK)
     shared = 0
+    begins = _begins(len(data), start, backward=backward)
     for begin, crc in zip(begins, old.crcs, strict=False):
         if zlib.crc32(view[begin : begin + BLOCK]) != crc:
             break
@@ -319,7 +315,8 @@ def window(old: Fingerprint, data: bytes, head_rows: int = HEAD_ROWS) -> Window 
     crlf = old.header.endswith(b"\r\n")
     if not _breaks_ok(changed, crlf):
         return None
-    lines_before = _breaks_before(old.forward, data, start, first_pos) - 1
+    # without quotes a record is a line: the records before the change are its lines
+    lines_before = _breaks_before(old.forward, data, start, first_pos) - 1 if quoted else before
     lines = lines_before + changed.count(b"\n") + lines_after
     if before:
         head_lines = data.count(b"\n", header_end, head_end)
@@ -335,8 +332,8 @@ def window(old: Fingerprint, data: bytes, head_rows: int = HEAD_ROWS) -> Window 
             size=len(data),
             start=start,
             header=old.header,
-            forward=_forward(data, start, ahead, old.forward),
-            backward=_backward(data, start, behind, old.backward),
+            forward=_blocks(data, start, backward=False, first=ahead, old=old.forward),
+            backward=_blocks(data, start, backward=True, first=behind, old=old.backward),
             lines=lines,
             quoted=quoted,
             records=total,
