@@ -11,12 +11,13 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Iterator
 from datetime import date
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 import numpy as np
 import pandas as pd
 
 from pmo_tui.metrics.na import days
+from pmo_tui.screens.frame_memo import FrameMemo
 from pmo_tui.text import one_line
 from pmo_tui.widgets.fmt import (
     WATERMELON,
@@ -637,38 +638,37 @@ def issue_rows(
     fmt: Formatter,
     *,
     with_project: bool = True,
-    memo: RowMemo[tuple[Any, ...], GridRow] | None = None,
+    memo: FrameMemo[GridRow] | None = None,
 ) -> list[GridRow]:
     """Issue rows (cells match ``ISSUE_COLUMNS``, or ``ISSUE_COLUMNS_IN_PROJECT``).
 
     An issue without an owner shows as ``— unassigned``. With ``memo``, rows
     whose inputs are unchanged since the memo's last build are reused.
     """
-    n = len(frame)
-    empty = np.full(n, None, dtype=object)
+    columns = [c for c in _ISSUE_INPUTS if c in frame]
     has_open = "open" in frame
-    inputs = list(
-        zip(
+    layout = (fmt, with_project, has_open, tuple(columns))  # Formatter is frozen: by value
+    inputs = frame[columns].reset_index(drop=True)
+    rows: list[GridRow | None] = (
+        memo.reuse(inputs, "issue_id", layout) if memo is not None else [None] * len(frame)
+    )
+    todo = [i for i, row in enumerate(rows) if row is None]
+    if todo:
+        part = inputs.iloc[todo] if len(todo) < len(rows) else inputs
+        empty = np.full(len(part), None, dtype=object)
+        values = zip(
             *(
-                (days if c == "due_date" else objects)(frame[c]) if c in frame else empty
+                (days if c == "due_date" else objects)(part[c]) if c in part else empty
                 for c in _ISSUE_INPUTS
             ),
             strict=True,
         )
-    )
-    layout = (fmt, with_project, has_open)  # Formatter is frozen: compared by value
-    before = memo.previous(layout) if memo is not None else {}
-    built: dict[tuple[Any, ...], GridRow] = {}
-    rows = []
-    for values in inputs:
-        row = before.get(values)
-        if row is None:
-            row = _issue_row(values, fmt, with_project=with_project, has_open=has_open)
-        built[values] = row
-        rows.append(row)
+        for i, row_values in zip(todo, values, strict=True):
+            rows[i] = _issue_row(row_values, fmt, with_project=with_project, has_open=has_open)
+    built = cast("list[GridRow]", rows)
     if memo is not None:
-        memo.keep(layout, built)
-    return rows
+        memo.keep(layout, inputs, built)
+    return built
 
 
 def _issue_row(

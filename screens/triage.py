@@ -28,6 +28,7 @@ from textual.widgets import Static
 
 from pmo_tui.metrics.na import days
 from pmo_tui.screens.base import DataScreen, OpenItem
+from pmo_tui.screens.frame_memo import FrameMemo
 from pmo_tui.screens.owner import UNASSIGNED, OwnerPicker
 from pmo_tui.screens.rows import RowMemo, issue_rows, objects
 from pmo_tui.screens.snapshot import Snapshot
@@ -186,7 +187,7 @@ def _flags(new: bool, others: bool, notes: int) -> str:
 
 
 #: the queue's issue rows of the last build: a live change reformats only what changed
-_BASE_ROWS: RowMemo[tuple[Any, ...], GridRow] = RowMemo()
+_BASE_ROWS: FrameMemo[GridRow] = FrameMemo()
 
 
 def _open(issues: pd.DataFrame) -> pd.DataFrame:
