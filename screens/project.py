@@ -211,6 +211,8 @@ class ProjectScreen(ProjectTriage, DataScreen):
         self.project_id = project_id
         self.initial_tab = tab if tab in TABS else "overview"
         self.initial_select = select
+        #: the snapshot the overview tab shows (None: not filled since the last data)
+        self._overview_shown: Snapshot | None = None
 
     def retarget(
         self, project_id: str, *, tab: str = "overview", select: str | None = None
@@ -329,6 +331,9 @@ class ProjectScreen(ProjectTriage, DataScreen):
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         pane = event.pane.id or ""
+        snapshot = self.snapshot
+        if pane == "overview" and snapshot is not None and self._overview_shown is not snapshot:
+            self._show_overview(snapshot)
         if pane != "overview":
             self.call_after_refresh(self._focus_tab, pane)
 
@@ -381,15 +386,9 @@ class ProjectScreen(ProjectTriage, DataScreen):
         facts.append(f"{fmt.date(_value(row, 'start_date'))} → {fmt.date(_value(row, 'end_date'))}")
         parts += ["\n", ("  ·  ".join(facts), "$muted")]
         show_content(header, Content.assemble(*parts))
-
-        self.query_one("#evm", FigureBlock).set_figures(
-            evm_figures(row, fmt), heading=f"Earned value as of {snapshot.as_of.isoformat()}"
-        )
-        show_content(self.query_one("#progress", Static), progress_lines(row, fmt))
-        frame = snapshot.curve("project", self.project_id)
-        self.query_one("#burn", BurnChart).set_series(
-            BurnSeries.from_frame(frame, f"{snapshot.as_of:%Y-%m}"), fmt
-        )
+        self._overview_shown = None
+        if self.query_one(TabbedContent).active == "overview":
+            self._show_overview(snapshot)
 
         tables = project_tables(snapshot, self.project_id)  # warmed in the load worker
         self.query_one("#milestone-grid", Grid).set_rows(tables.milestones)
@@ -402,6 +401,27 @@ class ProjectScreen(ProjectTriage, DataScreen):
         self.query_one("#issue-grid", Grid).set_rows(tables.issues)
         self.query_one(MtaPane).set_target(self.project_id, snapshot)
         self.reload_notes()
+
+    def _show_overview(self, snapshot: Snapshot) -> None:
+        """The overview tab: EVM figures, progress lines and the burn chart.
+
+        Filled only while the tab shows (and when it is opened): the figures and
+        the progress lines ask for a layout pass of the whole screen when they
+        change, which held a live refresh of costs.csv on the costs tab back by a
+        full repaint it did not need."""
+        row = views.project_record(snapshot, self.project_id)
+        if row is None:
+            return
+        fmt = snapshot.fmt
+        self.query_one("#evm", FigureBlock).set_figures(
+            evm_figures(row, fmt), heading=f"Earned value as of {snapshot.as_of.isoformat()}"
+        )
+        show_content(self.query_one("#progress", Static), progress_lines(row, fmt))
+        frame = snapshot.curve("project", self.project_id)
+        self.query_one("#burn", BurnChart).set_series(
+            BurnSeries.from_frame(frame, f"{snapshot.as_of:%Y-%m}"), fmt
+        )
+        self._overview_shown = snapshot
 
     def on_grid_highlighted(self, event: Grid.Highlighted) -> None:
         if event.grid.id != "milestone-grid" or self.snapshot is None:

@@ -669,3 +669,33 @@ async def test_a_refresh_builds_the_open_projects_tabs_off_the_ui_thread(
         rewrite(folder / "issues.csv", "Scope creep", "Scope creep again")
         await until(pilot, lambda: "Scope creep again" in grid.row("I-02").cells)  # type: ignore[union-attr]
         assert built_on and threading.main_thread().name not in built_on, built_on
+
+
+async def test_the_overview_shows_costs_that_changed_while_another_tab_was_open(
+    folder: Path,
+) -> None:
+    """The overview tab is filled when it is opened, not on every refresh behind
+    another tab (its figures asked for a repaint of the whole screen): a costs.csv
+    saved while the officer reads the costs tab shows in the overview's AC."""
+    from pmo_tui.widgets.figures import FigureBlock
+
+    app = live_app(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await live(pilot, app)
+        await pilot.press("enter", "enter")  # PRG-A, P-01: its overview
+        evm = app.screen.query_one("#evm", FigureBlock)
+
+        def ac() -> str:
+            return {f.label: f.value for f in evm.figures}.get("AC", "")
+
+        await until(pilot, lambda: ac() != "")
+        before = ac()
+        await pilot.press("3")  # the costs tab
+        grid = app.screen.query_one("#cost-grid", Grid)
+        await until(pilot, lambda: grid.row("2026-06") is not None)
+        rewrite(folder / "costs.csv", "P-01,2026-06,24000.00,staff", "P-01,2026-06,924000.00,staff")
+        await until(pilot, lambda: "€924,000" in grid.row("2026-06").cells)  # type: ignore[union-attr]
+        assert ac() == before  # not filled behind the costs tab
+        await pilot.press("1")
+        await until(pilot, lambda: ac() != before, note=lambda: (before, ac()))
+        assert app.screen.query_one("#overview-scroll").region.height > 0
