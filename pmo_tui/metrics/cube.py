@@ -40,6 +40,9 @@ class MonthlyCube:
     first: int
     cents: np.ndarray  # shape (len(keys), n_months); integer-valued float64
     present: bool
+    #: how many lines went into each row and into each month (None: not counted)
+    lines: np.ndarray | None = None
+    month_lines: np.ndarray | None = None
 
     @property
     def n_months(self) -> int:
@@ -92,9 +95,61 @@ class MonthlyCube:
         flat += month
         flat -= first
         matrix = np.bincount(flat, weights=cents, minlength=len(uniques) * count)
+        month -= first
         return cls(
-            pd.Index(uniques, dtype="str"), first, matrix.reshape(len(uniques), count), present
+            pd.Index(uniques, dtype="str"),
+            first,
+            matrix.reshape(len(uniques), count),
+            present,
+            lines=np.bincount(codes, minlength=len(uniques)),
+            month_lines=np.bincount(month, minlength=count),
         )
+
+    def spliced(
+        self, base: pd.DataFrame, frame: pd.DataFrame, keep_to: int, inserted: int, keep_from: int
+    ) -> MonthlyCube | None:
+        """This cube, built from ``base``, for ``frame``: the lines of ``base`` before
+        ``keep_to``, then ``inserted`` new lines, then those of ``base`` from ``keep_from``
+        on (``model.Splice``). The replaced lines are subtracted and the new ones added
+        (exact: whole cents), instead of summing every line again (~4 ms for 480,000).
+
+        None when that would not give the figures :meth:`build` gives: a line of a
+        project or a month the cube has no row or column for, a project or an edge
+        month that loses its last line, or too many lines changed to be quicker.
+        """
+        if self.lines is None or self.month_lines is None or self.n_months == 0:
+            return None
+        changed = (keep_from - keep_to) + inserted
+        if self.n_months >= MAX_MONTHS or changed > max(64, len(frame) // 2):
+            return None  # summing every line is as quick
+        removed = self._place(base.iloc[keep_to:keep_from])
+        added = self._place(frame.iloc[keep_to : keep_to + inserted])
+        if removed is None or added is None:
+            return None
+        cents, lines, month_lines = self.cents.copy(), self.lines.copy(), self.month_lines.copy()
+        for (rows, columns, amounts), sign in ((removed, -1), (added, 1)):
+            np.add.at(cents, (rows, columns), sign * amounts)
+            np.add.at(lines, rows, sign)
+            np.add.at(month_lines, columns, sign)
+        if (lines[removed[0]] <= 0).any() or month_lines[0] <= 0 or month_lines[-1] <= 0:
+            return None
+        return MonthlyCube(self.keys, self.first, cents, self.present, lines, month_lines)
+
+    def _place(self, part: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """The cube row, month column and cents of each line :meth:`build` counts in
+        ``part``; None if one falls outside the cube."""
+        amount = part["amount"].to_numpy(dtype=np.float64, na_value=np.nan)
+        period = part["period"].to_numpy(dtype="datetime64[s]")
+        keep = np.isfinite(amount) & ~np.isnat(period)
+        ids = part["project_id"]
+        if ids.hasnans:
+            keep &= ids.notna().to_numpy()
+        rows = self.rows_for(ids.loc[keep] if not keep.all() else ids)
+        columns = month_numbers(period[keep]) - self.first
+        if (rows < 0).any() or (columns < 0).any() or (columns >= self.n_months).any():
+            return None
+        cents = np.rint(amount[keep] * 100.0)
+        return rows, columns, cents
 
     @classmethod
     def absent(cls) -> MonthlyCube:

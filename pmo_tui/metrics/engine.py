@@ -33,6 +33,8 @@ from datetime import date
 from types import MappingProxyType
 from typing import Any, TypeVar
 
+import pandas as pd
+
 from pmo_tui.config import Config
 from pmo_tui.metrics.cube import MonthlyCube
 from pmo_tui.metrics.issues import IssueStage, issue_stage
@@ -77,6 +79,10 @@ class MetricsEngine:
         self._last_key: Any = None
         #: the stages the last update recomputed (for tests and benchmarks)
         self.recomputed: frozenset[str] = frozenset()
+        #: the frame each cube was built from (a splice must start from that frame)
+        self._cube_frames: dict[str, pd.DataFrame] = {}
+        #: cubes updated by swapping the changed lines (for tests and benchmarks)
+        self.spliced_cubes = 0
 
     def update(self, portfolio: Portfolio, as_of: date) -> Metrics:
         """Metrics for ``portfolio`` with "today" = ``as_of``; equal to :func:`compute`."""
@@ -100,23 +106,13 @@ class MetricsEngine:
             "costs",
             (v.get("costs"), cost_present),
             done,
-            lambda: MonthlyCube.build(
-                portfolio["costs"],
-                present=cost_present,
-                project_rows=portfolio.project_rows.get("costs"),
-                project_ids=projects["project_id"],
-            ),
+            lambda: self._cube("costs", portfolio, cost_present),
         )
         plan: MonthlyCube = self._stage(
             "plan",
             (v.get("plan"), plan_present),
             done,
-            lambda: MonthlyCube.build(
-                portfolio["plan"],
-                present=plan_present,
-                project_rows=portfolio.project_rows.get("plan"),
-                project_ids=projects["project_id"],
-            ),
+            lambda: self._cube("plan", portfolio, plan_present),
         )
         tol: ProjectTolerances = self._stage(
             "tolerances",
@@ -208,6 +204,36 @@ class MetricsEngine:
         self._last, self._last_key = metrics, key_all
         self.recomputed = frozenset(done)
         return metrics
+
+    def _cube(self, name: str, portfolio: Portfolio, present: bool) -> MonthlyCube:
+        """The monthly cube of ``costs`` or ``plan``: the previous one with the changed
+        lines swapped when the source re-read only those (``TableState.spliced``) from
+        the very frame that cube was built from, else built from every line."""
+        state, frame = portfolio.states[name], portfolio[name]
+        splice, before = state.spliced, self._caches.get(name)
+        cube = None
+        if (
+            splice is not None
+            and frame is state.frame  # no rows dropped since (an unknown project)
+            and before is not None
+            and isinstance(before.value, MonthlyCube)
+            and before.value.present == present
+            and self._cube_frames.get(name) is splice.base
+        ):
+            cube = before.value.spliced(
+                splice.base, frame, splice.keep_to, splice.inserted, splice.keep_from
+            )
+        if cube is not None:
+            self.spliced_cubes += 1
+        else:
+            cube = MonthlyCube.build(
+                frame,
+                present=present,
+                project_rows=portfolio.project_rows.get(name),
+                project_ids=portfolio["projects"]["project_id"],
+            )
+        self._cube_frames[name] = frame
+        return cube
 
     def _stage(
         self,
