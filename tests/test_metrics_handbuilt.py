@@ -625,6 +625,18 @@ def test_costs_by_month_and_category(metrics: Metrics) -> None:
     assert "(uncategorised)" in uncategorised.columns
 
 
+def test_costs_by_month_is_the_same_when_projects_lines_are_interleaved(
+    metrics: Metrics,
+) -> None:
+    """An export need not list a project's lines together: shuffled, every project's
+    month x category table is what the grouped export gives."""
+    frames = frames_from_rows(_rows())
+    frames["costs"] = frames["costs"].sample(frac=1.0, random_state=7).reset_index(drop=True)
+    shuffled = compute(portfolio_from_frames(frames), as_of=AS_OF, config=config())
+    for pid in ("P-A1", "P-A4", "P-A5"):
+        pd.testing.assert_frame_equal(shuffled.costs_by_month(pid), metrics.costs_by_month(pid))
+
+
 def test_the_same_numbers_from_csv_files_through_the_folder_source(tmp_path: Path) -> None:
     folder_mod = pytest.importorskip(
         "pmo_tui.sources.folder", reason="the folder source has not landed"

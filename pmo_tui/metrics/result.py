@@ -124,9 +124,15 @@ class Metrics:
         lines = self.cost_lines
         if lines is None or lines.empty:
             return _no_costs()
-        mine = lines.loc[lines["project_id"] == project_id]
-        if mine.empty:
+        at = np.flatnonzero(
+            (lines["project_id"] == project_id).to_numpy(dtype=bool, na_value=False)
+        )
+        if not len(at):
             return _no_costs()
+        # a project's lines are usually one run (exports list them together): a slice
+        # shares the columns, where picking rows copied them out of every Arrow chunk
+        contiguous = at[-1] - at[0] + 1 == len(at)
+        mine = lines.iloc[at[0] : at[-1] + 1] if contiguous else lines.iloc[at]
         cents = np.rint(mine["amount"].to_numpy(dtype=np.float64, na_value=0.0) * 100)
         # a category may not pose as one of the frame's own columns
         categories = (
