@@ -287,6 +287,38 @@ def test_never_inf_and_every_nan_has_a_reason(frames: dict[str, pd.DataFrame]) -
     assert not np.isinf(curve.select_dtypes("number").to_numpy()).any()
 
 
+def test_an_issue_edit_that_moves_no_count_keeps_the_project_table() -> None:
+    """A reworded high issue changes no project's counts or RAG: the engine keeps
+    the project table and roll-ups (they are what compute() gives); a reworded open
+    critical issue is named in its project's RAG reason, so that one is redone."""
+    from test_metrics_handbuilt import _rows, frames_from_rows
+
+    frames = frames_from_rows(_rows())
+    before = build(frames)
+    engine = MetricsEngine(CONFIG)
+    first = engine.update(before, AS_OF)
+
+    def reworded(previous: Portfolio, issue_id: str, title: str) -> Portfolio:
+        issues = previous["issues"].copy()
+        issues.loc[issues["issue_id"] == issue_id, "title"] = title
+        return previous.with_tables(
+            {"issues": TableState.loaded("issues", issues, origin="i.csv", at=AT)}
+        )
+
+    after = reworded(before, "I-3", "Reworded high issue")
+    m = engine.update(after, AS_OF)
+    assert engine.recomputed == {"issues"}
+    assert m.projects is first.projects and m.portfolio is first.portfolio
+    assert_same_figures(m, compute(after, as_of=AS_OF, config=CONFIG))
+    assert "Reworded high issue" in set(m.issues["title"])
+
+    critical = reworded(after, "I-1", "Supplier went bankrupt")
+    m = engine.update(critical, AS_OF)
+    assert engine.recomputed == {"issues", "projects"}
+    assert "Supplier went bankrupt" in m.project("P-A5")["rag_reason"]
+    assert_same_figures(m, compute(critical, as_of=AS_OF, config=CONFIG))
+
+
 def test_engine_recomputes_only_what_depends_on_the_changed_table() -> None:
     from test_metrics_handbuilt import _rows, frames_from_rows
 

@@ -17,7 +17,8 @@ stage               depends on
 ``schedule``        time RAG: projects, milestones, as-of
 ``project-columns`` the project table but its RAG and issue counts: the stages above but
                     issues, programmes
-``projects``        the overall RAG, the issue counts, the roll-ups: everything (always redone)
+``projects``        the overall RAG, the issue counts, the roll-ups: everything (redone unless
+                    only issues changed and no project's counts or critical issue moved)
 ==================  ===========================================
 
 A change to the issues table therefore never re-aggregates 480,000 cost lines.
@@ -33,11 +34,12 @@ from datetime import date
 from types import MappingProxyType
 from typing import Any, TypeVar
 
+import numpy as np
 import pandas as pd
 
 from pmo_tui.config import Config
 from pmo_tui.metrics.cube import MonthlyCube
-from pmo_tui.metrics.issues import IssueStage, issue_stage
+from pmo_tui.metrics.issues import IssueStage, IssueSummary, issue_stage
 from pmo_tui.metrics.milestones import MilestoneStage, milestone_stage
 from pmo_tui.metrics.project_table import (
     MoneyStage,
@@ -83,6 +85,17 @@ class MetricsEngine:
         self._cube_frames: dict[str, pd.DataFrame] = {}
         #: cubes updated by swapping the changed lines (for tests and benchmarks)
         self.spliced_cubes = 0
+        #: what the last project table and roll-ups were made from, and they
+        self._last_projects: (
+            tuple[
+                ProjectColumns,
+                IssueSummary,
+                pd.DataFrame,
+                date,
+                tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame],
+            ]
+            | None
+        ) = None
 
     def update(self, portfolio: Portfolio, as_of: date) -> Metrics:
         """Metrics for ``portfolio`` with "today" = ``as_of``; equal to :func:`compute`."""
@@ -183,9 +196,7 @@ class MetricsEngine:
             ),
             same=_all_same,
         )
-        table = with_issues(base, iss.summary)
-        programmes, whole = rollup_tables(table, programmes_frame, as_of)
-        done.add("projects")
+        table, programmes, whole = self._projects(base, iss.summary, programmes_frame, as_of, done)
         metrics = Metrics(
             as_of=as_of,
             portfolio_version=portfolio.version,
@@ -235,6 +246,35 @@ class MetricsEngine:
         self._cube_frames[name] = frame
         return cube
 
+    def _projects(
+        self,
+        base: ProjectColumns,
+        summary: IssueSummary,
+        programmes: pd.DataFrame,
+        as_of: date,
+        done: set[str],
+    ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+        """The project table with the overall RAG and issue counts, and the roll-ups.
+
+        Redone unless only issues changed and every project's counts and first open
+        critical issue are what they were (a title, an owner, a description edited):
+        then the previous tables are exactly what it would give (~8 ms of 2,000
+        projects' RAG and roll-ups saved on such an issues change)."""
+        last = self._last_projects
+        if (
+            last is not None
+            and last[0] is base
+            and last[2] is programmes
+            and last[3] == as_of
+            and _same_summary(last[1], summary)
+        ):
+            return last[4]
+        table = with_issues(base, summary)
+        result = (table, *rollup_tables(table, programmes, as_of))
+        self._last_projects = (base, summary, programmes, as_of, result)
+        done.add("projects")
+        return result
+
     def _stage(
         self,
         name: str,
@@ -249,6 +289,20 @@ class MetricsEngine:
             cache.key = key
             done.add(name)
         return cache.value
+
+
+def _same_summary(old: IssueSummary, new: IssueSummary) -> bool:
+    """Whether two issue summaries give every project the same counts and reason."""
+    if old is new:
+        return True
+    if old.counts.keys() != new.counts.keys():
+        return False
+    if not all(np.array_equal(old.counts[k], new.counts[k]) for k in old.counts):
+        return False
+    return (
+        old.critical_id.tolist() == new.critical_id.tolist()
+        and old.critical_title.tolist() == new.critical_title.tolist()
+    )
 
 
 def _all_same(old: tuple[Any, ...] | None, new: tuple[Any, ...]) -> bool:
