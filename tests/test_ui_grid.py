@@ -345,3 +345,41 @@ async def test_clearing_a_filter_that_is_not_set_repaints_nothing() -> None:
         painted = await app.repaints(pilot, lambda: grid.set_predicate(None))
         assert painted is None or len(painted) > 5
         assert len(grid.visible_keys()) == 30
+
+
+def test_a_refresh_keeps_the_view_only_when_a_full_rebuild_gives_the_same() -> None:
+    """After set_rows with the same keys in the same places, the grid reuses its
+    filtered, sorted view when no replaced row changed its place; whatever it shows
+    must be exactly what filtering and sorting every row again gives."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    names = st.sampled_from(["Alpha", "alpine", "Bravo", "[b]x[/b]", ""])
+    amounts = st.one_of(st.none(), st.integers(0, 3).map(float))
+    table = st.lists(st.tuples(names, amounts), min_size=4, max_size=4)
+
+    @settings(max_examples=200, deadline=None)
+    @given(
+        first=table,
+        second=table,
+        sort=st.sampled_from([None, "name", "amount"]),
+        text=st.sampled_from(["", "al", "bravo", "x"]),
+        only_some=st.booleans(),
+    )
+    def check(
+        first: list[tuple[str, float | None]],
+        second: list[tuple[str, float | None]],
+        sort: str | None,
+        text: str,
+        only_some: bool,
+    ) -> None:
+        grid = Grid(COLUMNS)
+        grid.set_rows([row(k, n, a) for k, (n, a) in zip("ABCD", first, strict=True)])
+        grid.sort_by(sort)
+        grid.set_filter(text)
+        if only_some:
+            grid.set_predicate(lambda r: r.cells[2] != "n/a")
+        grid.set_rows([row(k, n, a) for k, (n, a) in zip("ABCD", second, strict=True)])
+        assert grid._view == grid._filtered_sorted()
+
+    check()

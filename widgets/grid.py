@@ -97,6 +97,11 @@ class GridRow:
         return self._search[0]
 
 
+def _sort_value(row: GridRow, column: int) -> SortValue:
+    sort = row.sort
+    return sort[column] if column < len(sort) else row.cells[column]
+
+
 def _missing(value: SortValue) -> bool:
     if value is None:
         return True
@@ -238,6 +243,8 @@ class Grid(ScrollView, can_focus=True):
         self.changed_at: dict[str, dict[str, float]] = {}
         #: the cells of each row the last set_rows changed (None: the whole line)
         self._dirty_columns: dict[str, frozenset[str] | None] = {}
+        #: the rows the last set_rows replaced by other objects: (old, new)
+        self._replaced: list[tuple[GridRow, GridRow]] = []
         #: how long changed cells are highlighted; 0 turns change marks off
         self.highlight_seconds = 3.0
 
@@ -344,7 +351,30 @@ class Grid(ScrollView, can_focus=True):
             changed = None
         self._loaded = True
         keys = {row.key for row in changed} if changed is not None else None
-        self._rebuild(keep, old_cursor, keys)
+        self._rebuild(keep, old_cursor, keys, same_view=keys is not None and self._view_holds())
+
+    def _view_holds(self) -> bool:
+        """Whether the rows replaced by the last set_rows (same keys, same places) keep
+        their place in the view: each passes the filter and the predicate as before and
+        sorts by an equal value. Then the filtered, sorted view is the one before, and
+        a live change to one issue of a 4,565-row queue skips filtering and sorting."""
+        terms = self._filter.casefold().split()
+        predicate = self._predicate
+        column = self.column_index(self._sort_key) if self._sort_key is not None else None
+        for old, new in self._replaced:
+            if terms and all(t in old.search_text() for t in terms) != all(
+                t in new.search_text() for t in terms
+            ):
+                return False
+            if predicate is not None and predicate(old) != predicate(new):
+                return False
+            if column is not None:
+                before, after = _sort_value(old, column), _sort_value(new, column)
+                if _missing(before) != _missing(after):
+                    return False
+                if not _missing(before) and before != after:
+                    return False
+        return True
 
     def set_filter(self, text: str) -> None:
         if text == self._filter:
@@ -391,6 +421,8 @@ class Grid(ScrollView, can_focus=True):
         marked = False
         dirty: dict[str, frozenset[str] | None] = {}
         self._dirty_columns = dirty
+        replaced: list[tuple[GridRow, GridRow]] = []
+        self._replaced = replaced
         for row in new_rows:
             index = by_key.get(row.key)
             if index is None:
@@ -403,6 +435,7 @@ class Grid(ScrollView, can_focus=True):
             old = old_rows[index]
             if old is row:
                 continue
+            replaced.append((old, row))
             if old.cells == row.cells:
                 if old._search and not row._search and old.search_extra == row.search_extra:
                     row._search.append(old._search[0])
@@ -483,7 +516,14 @@ class Grid(ScrollView, can_focus=True):
                 widths[index] = max(widths[index], width)
         return widths
 
-    def _rebuild(self, keep: str | None, old_cursor: int, changed: set[str] | None = None) -> None:
+    def _rebuild(
+        self,
+        keep: str | None,
+        old_cursor: int,
+        changed: set[str] | None = None,
+        *,
+        same_view: bool = False,
+    ) -> None:
         """Filter and sort the rows into the view, keep the cursor on ``keep``, repaint.
 
         ``changed``: the keys of the only rows whose cells changed, when no row came,
@@ -495,28 +535,7 @@ class Grid(ScrollView, can_focus=True):
         """
         old_view = self._view
         rows = self._rows
-        indices: Iterable[int] = range(len(rows))
-        terms = self._filter.casefold().split()
-        if terms:
-            indices = [i for i in indices if all(t in rows[i].search_text() for t in terms)]
-        if self._predicate is not None:
-            predicate = self._predicate
-            indices = [i for i in indices if predicate(rows[i])]
-        view = list(indices)
-        if self._sort_key is not None:
-            column = self.column_index(self._sort_key)
-
-            def value(i: int) -> SortValue:
-                sort = rows[i].sort
-                return sort[column] if column < len(sort) else rows[i].cells[column]
-
-            present = [i for i in view if not _missing(value(i))]
-            absent = [i for i in view if _missing(value(i))]
-            try:
-                present.sort(key=value, reverse=self._sort_reverse)
-            except TypeError:
-                present.sort(key=lambda i: str(value(i)), reverse=self._sort_reverse)
-            view = present + absent
+        view = old_view if same_view else self._filtered_sorted()
         self._view = view
         position = None
         if keep is not None:
@@ -537,6 +556,32 @@ class Grid(ScrollView, can_focus=True):
             self.refresh()
         self.post_message(self.ViewChanged(self))
         self.post_message(self.Highlighted(self, self.cursor_key))
+
+    def _filtered_sorted(self) -> list[int]:
+        """The indices of the rows that pass the filter and the predicate, sorted."""
+        rows = self._rows
+        indices: Iterable[int] = range(len(rows))
+        terms = self._filter.casefold().split()
+        if terms:
+            indices = [i for i in indices if all(t in rows[i].search_text() for t in terms)]
+        if self._predicate is not None:
+            predicate = self._predicate
+            indices = [i for i in indices if predicate(rows[i])]
+        view = list(indices)
+        if self._sort_key is not None:
+            column = self.column_index(self._sort_key)
+
+            def value(i: int) -> SortValue:
+                return _sort_value(rows[i], column)
+
+            present = [i for i in view if not _missing(value(i))]
+            absent = [i for i in view if _missing(value(i))]
+            try:
+                present.sort(key=value, reverse=self._sort_reverse)
+            except TypeError:
+                present.sort(key=lambda i: str(value(i)), reverse=self._sort_reverse)
+            view = present + absent
+        return view
 
     def _width(self) -> int:
         return max(1, self.scrollable_content_region.width if self.is_mounted else 80)
