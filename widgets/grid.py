@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
@@ -111,10 +111,6 @@ def _missing(value: SortValue) -> bool:
         return bool(pd.isna(value))
     except (TypeError, ValueError):
         return True
-
-
-def _at(values: tuple[str, ...], n: int) -> str | None:
-    return values[n] if n < len(values) else None
 
 
 def fit(text: str, width: int, align: Align) -> str:
@@ -241,8 +237,6 @@ class Grid(ScrollView, can_focus=True):
         self.selectable = selectable
         #: key -> column key -> monotonic time the cell last changed
         self.changed_at: dict[str, dict[str, float]] = {}
-        #: the cells of each row the last set_rows changed (None: the whole line)
-        self._dirty_columns: dict[str, frozenset[str] | None] = {}
         #: the rows the last set_rows replaced by other objects: (old, new)
         self._replaced: list[tuple[GridRow, GridRow]] = []
         #: how long changed cells are highlighted; 0 turns change marks off
@@ -419,15 +413,12 @@ class Grid(ScrollView, can_focus=True):
         old_rows, by_key = self._rows, self._by_key
         changed: list[GridRow] = []
         marked = False
-        dirty: dict[str, frozenset[str] | None] = {}
-        self._dirty_columns = dirty
         replaced: list[tuple[GridRow, GridRow]] = []
         self._replaced = replaced
         for row in new_rows:
             index = by_key.get(row.key)
             if index is None:
                 changed.append(row)
-                dirty[row.key] = None
                 if mark:
                     self.changed_at[row.key] = dict.fromkeys(keys, now)
                     marked = True
@@ -441,15 +432,6 @@ class Grid(ScrollView, can_focus=True):
                     row._search.append(old._search[0])
                 continue
             changed.append(row)
-            columns = {
-                column
-                for n, column in enumerate(keys)
-                if _at(old.cells, n) != _at(row.cells, n) or _at(old.tones, n) != _at(row.tones, n)
-            }
-            same_shape = len(old.cells) == len(row.cells) and len(old.tones) == len(row.tones)
-            dirty[row.key] = (
-                frozenset(columns) if same_shape and old.row_tone == row.row_tone else None
-            )
             if not mark:
                 continue
             cells = self.changed_at.setdefault(row.key, {})
@@ -480,8 +462,7 @@ class Grid(ScrollView, can_focus=True):
         seconds = self.highlight_seconds
         fresh = seconds * FRESH_SHARE
         following: float | None = None
-        marked = set(self.changed_at)  # only their marked cells change
-        cells_of = {key: frozenset(cells) for key, cells in self.changed_at.items()}
+        marked = set(self.changed_at)  # only their lines change
         for key in list(self.changed_at):
             cells = {c: t for c, t in self.changed_at[key].items() if t + seconds > now}
             if not cells:
@@ -492,7 +473,7 @@ class Grid(ScrollView, can_focus=True):
                 due = at + fresh if at + fresh > now else at + seconds
                 if following is None or due < following:
                     following = due
-        self._refresh_keys(marked, cells_of)
+        self._refresh_keys(marked)
         return following
 
     def _expire_changes(self) -> None:
@@ -551,7 +532,7 @@ class Grid(ScrollView, can_focus=True):
         self.virtual_size = size
         scrolled = self._scroll_cursor_into_view()
         if changed is not None and same_frame and not scrolled and view == old_view:
-            self._refresh_keys(changed, self._dirty_columns)
+            self._refresh_keys(changed)
         else:
             self.refresh()
         self.post_message(self.ViewChanged(self))
@@ -673,47 +654,15 @@ class Grid(ScrollView, can_focus=True):
             return True
         return False
 
-    def _refresh_keys(
-        self, keys: set[str], columns: Mapping[str, Collection[str] | None] | None = None
-    ) -> None:
-        """Repaint the rows with these keys that are on screen: with ``columns``, only
-        the named cells of a row (and its change mark), else (or for None) its line.
-
-        A change to one cost line changes one month's cells and the cumulative column
-        below it: repainting those cells, not 40 whole lines, keeps the update to the
-        terminal small."""
+    def _refresh_keys(self, keys: set[str]) -> None:
+        """Repaint the lines of the rows with these keys that are on screen."""
         if not keys:
             return
         top = round(self.scroll_y)
         rows, view = self._rows, self._view
-        spans: list[tuple[str, int, int]] | None = None
         for position in range(top, min(len(view), top + self._body_height())):
-            key = rows[view[position]].key
-            if key not in keys:
-                continue
-            cells = columns.get(key) if columns is not None else None
-            if cells is None:
+            if rows[view[position]].key in keys:
                 self.refresh_line(position)
-                continue
-            if spans is None:
-                spans = self._column_spans()
-            y = position - top + 1
-            if 0 < y < self.size.height:
-                self.refresh(
-                    Region(0, y, 1, 1),  # the change mark
-                    *(Region(x, y, w, 1) for column, x, w in spans if column in cells),
-                )
-
-    def _column_spans(self) -> list[tuple[str, int, int]]:
-        """(column key, x, width) of each column shown, as :meth:`_render_row` lays them."""
-        spans = []
-        x = 1  # after the change mark
-        for n, (index, width) in enumerate(self._layout(self.scrollable_content_region.width)):
-            if n:
-                x += 1
-            spans.append((self._columns[index].key, x, width))
-            x += width
-        return spans
 
     def _move(self, position: int) -> None:
         if not self._view:
