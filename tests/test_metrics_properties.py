@@ -319,6 +319,40 @@ def test_an_issue_edit_that_moves_no_count_keeps_the_project_table() -> None:
     assert_same_figures(m, compute(critical, as_of=AS_OF, config=CONFIG))
 
 
+def test_a_milestone_edit_that_moves_no_project_figure_keeps_the_time_rag() -> None:
+    """Renaming a done milestone changes the milestones table but no project's worst,
+    overdue or next milestone: the time RAG, the project columns and the roll-ups
+    are kept (and equal compute()). Renaming a project's next key milestone is in
+    its row and its RAG reason, so those are redone."""
+    from test_metrics_handbuilt import _rows, frames_from_rows
+
+    frames = frames_from_rows(_rows())
+    before = build(frames)
+    engine = MetricsEngine(CONFIG)
+    first = engine.update(before, AS_OF)
+
+    def renamed(previous: Portfolio, milestone_id: str, name: str) -> Portfolio:
+        milestones = previous["milestones"].copy()
+        milestones.loc[milestones["milestone_id"] == milestone_id, "name"] = name
+        return previous.with_tables(
+            {"milestones": TableState.loaded("milestones", milestones, origin="m.csv", at=AT)}
+        )
+
+    after = renamed(before, "M-A1-1", "Design signed off")  # done: nobody's next or worst
+    m = engine.update(after, AS_OF)
+    assert engine.recomputed == {"milestones"}
+    assert m.projects is first.projects
+    assert "Design signed off" in set(m.milestones["name"])
+    assert_same_figures(m, compute(after, as_of=AS_OF, config=CONFIG))
+
+    next_one = renamed(after, "M-A1-2", "Go-live (phase 1)")
+    m = engine.update(next_one, AS_OF)
+    assert {"milestones", "schedule", "project-columns", "projects"} <= engine.recomputed
+    assert m.project("P-A1")["next_milestone"] == "Go-live (phase 1)"
+    assert "Go-live (phase 1)" in m.project("P-A1")["rag_reason"]
+    assert_same_figures(m, compute(next_one, as_of=AS_OF, config=CONFIG))
+
+
 def test_engine_recomputes_only_what_depends_on_the_changed_table() -> None:
     from test_metrics_handbuilt import _rows, frames_from_rows
 
