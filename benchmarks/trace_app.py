@@ -14,6 +14,9 @@ same file and the two line up. The events:
 * ``notice``: the folder watcher yields a change (database watchers: not traced);
 * ``read`` / ``metrics`` / ``warm`` (start and end): the load worker re-reads the
   changed tables, computes the metrics, builds what the visible screen shows;
+* ``overlay`` (start and end): ``TriageOverlay.metrics``, inside ``metrics`` on the
+  load worker, and on its own when the triage worker redoes the figures after a
+  store change (on the triage screen, a refresh is followed by one);
 * ``confirm``: the held files' quiet time is over (folder sources);
 * ``apply`` (start and end): ``on_data_ready`` on the UI thread;
 * ``write``: every write of the app to the terminal, with its size (and, with
@@ -73,6 +76,7 @@ def install() -> None:
     import textual.drivers.linux_driver as linux_driver
 
     import pmo_tui.app as app_module
+    import pmo_tui.screens.triage_overlay as triage_overlay
     import pmo_tui.sources.watch as watch
     from pmo_tui.sources.base import Provisional
     from pmo_tui.sources.folder import FolderSource
@@ -114,6 +118,8 @@ def install() -> None:
     timed(app_module.PmoApp, "metrics_with_triage", "metrics")
     timed(app_module.PmoApp, "warm_screens", "warm")
     timed(app_module.PmoApp, "on_data_ready", "apply")
+    # the triage worker's own pass over the overlay (a store change), on its thread
+    timed(triage_overlay.TriageOverlay, "metrics", "overlay")
     write = linux_driver.LinuxDriver.write
 
     def traced_write(self: Any, data: str) -> None:
