@@ -287,6 +287,16 @@ def test_never_inf_and_every_nan_has_a_reason(frames: dict[str, pd.DataFrame]) -
     assert not np.isinf(curve.select_dtypes("number").to_numpy()).any()
 
 
+def _edited(previous: Portfolio, table: str, row_id: str, column: str, value: str) -> Portfolio:
+    """``previous`` with one cell of one row of ``table`` (found by its id) set to ``value``."""
+    frame = previous[table].copy()
+    id_column = {"issues": "issue_id", "milestones": "milestone_id"}[table]
+    frame.loc[frame[id_column] == row_id, column] = value
+    return previous.with_tables(
+        {table: TableState.loaded(table, frame, origin=f"{table}.csv", at=AT)}
+    )
+
+
 def test_an_issue_edit_that_moves_no_count_keeps_the_project_table() -> None:
     """A reworded high issue changes no project's counts or RAG: the engine keeps
     the project table and roll-ups (they are what compute() gives); a reworded open
@@ -298,21 +308,14 @@ def test_an_issue_edit_that_moves_no_count_keeps_the_project_table() -> None:
     engine = MetricsEngine(CONFIG)
     first = engine.update(before, AS_OF)
 
-    def reworded(previous: Portfolio, issue_id: str, title: str) -> Portfolio:
-        issues = previous["issues"].copy()
-        issues.loc[issues["issue_id"] == issue_id, "title"] = title
-        return previous.with_tables(
-            {"issues": TableState.loaded("issues", issues, origin="i.csv", at=AT)}
-        )
-
-    after = reworded(before, "I-3", "Reworded high issue")
+    after = _edited(before, "issues", "I-3", "title", "Reworded high issue")
     m = engine.update(after, AS_OF)
     assert engine.recomputed == {"issues"}
     assert m.projects is first.projects and m.portfolio is first.portfolio
     assert_same_figures(m, compute(after, as_of=AS_OF, config=CONFIG))
     assert "Reworded high issue" in set(m.issues["title"])
 
-    critical = reworded(after, "I-1", "Supplier went bankrupt")
+    critical = _edited(after, "issues", "I-1", "title", "Supplier went bankrupt")
     m = engine.update(critical, AS_OF)
     assert engine.recomputed == {"issues", "projects"}
     assert "Supplier went bankrupt" in m.project("P-A5")["rag_reason"]
@@ -331,21 +334,15 @@ def test_a_milestone_edit_that_moves_no_project_figure_keeps_the_time_rag() -> N
     engine = MetricsEngine(CONFIG)
     first = engine.update(before, AS_OF)
 
-    def renamed(previous: Portfolio, milestone_id: str, name: str) -> Portfolio:
-        milestones = previous["milestones"].copy()
-        milestones.loc[milestones["milestone_id"] == milestone_id, "name"] = name
-        return previous.with_tables(
-            {"milestones": TableState.loaded("milestones", milestones, origin="m.csv", at=AT)}
-        )
-
-    after = renamed(before, "M-A1-1", "Design signed off")  # done: nobody's next or worst
+    # a done milestone: nobody's next or worst
+    after = _edited(before, "milestones", "M-A1-1", "name", "Design signed off")
     m = engine.update(after, AS_OF)
     assert engine.recomputed == {"milestones"}
     assert m.projects is first.projects
     assert "Design signed off" in set(m.milestones["name"])
     assert_same_figures(m, compute(after, as_of=AS_OF, config=CONFIG))
 
-    next_one = renamed(after, "M-A1-2", "Go-live (phase 1)")
+    next_one = _edited(after, "milestones", "M-A1-2", "name", "Go-live (phase 1)")
     m = engine.update(next_one, AS_OF)
     assert {"milestones", "schedule", "project-columns", "projects"} <= engine.recomputed
     assert m.project("P-A1")["next_milestone"] == "Go-live (phase 1)"
