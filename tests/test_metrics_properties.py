@@ -297,16 +297,20 @@ def _edited(previous: Portfolio, table: str, row_id: str, column: str, value: st
     )
 
 
+def _handbuilt_engine() -> tuple[Portfolio, MetricsEngine, Metrics]:
+    """The hand-built portfolio, an engine, and that engine's first metrics of it."""
+    from test_metrics_handbuilt import _rows, frames_from_rows
+
+    before = build(frames_from_rows(_rows()))
+    engine = MetricsEngine(CONFIG)
+    return before, engine, engine.update(before, AS_OF)
+
+
 def test_an_issue_edit_that_moves_no_count_keeps_the_project_table() -> None:
     """A reworded high issue changes no project's counts or RAG: the engine keeps
     the project table and roll-ups (they are what compute() gives); a reworded open
     critical issue is named in its project's RAG reason, so that one is redone."""
-    from test_metrics_handbuilt import _rows, frames_from_rows
-
-    frames = frames_from_rows(_rows())
-    before = build(frames)
-    engine = MetricsEngine(CONFIG)
-    first = engine.update(before, AS_OF)
+    before, engine, first = _handbuilt_engine()
 
     after = _edited(before, "issues", "I-3", "title", "Reworded high issue")
     m = engine.update(after, AS_OF)
@@ -327,12 +331,7 @@ def test_a_milestone_edit_that_moves_no_project_figure_keeps_the_time_rag() -> N
     overdue or next milestone: the time RAG, the project columns and the roll-ups
     are kept (and equal compute()). Renaming a project's next key milestone is in
     its row and its RAG reason, so those are redone."""
-    from test_metrics_handbuilt import _rows, frames_from_rows
-
-    frames = frames_from_rows(_rows())
-    before = build(frames)
-    engine = MetricsEngine(CONFIG)
-    first = engine.update(before, AS_OF)
+    before, engine, first = _handbuilt_engine()
 
     # a done milestone: nobody's next or worst
     after = _edited(before, "milestones", "M-A1-1", "name", "Design signed off")

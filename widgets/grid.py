@@ -237,8 +237,6 @@ class Grid(ScrollView, can_focus=True):
         self.selectable = selectable
         #: key -> column key -> monotonic time the cell last changed
         self.changed_at: dict[str, dict[str, float]] = {}
-        #: the rows the last set_rows replaced by other objects: (old, new)
-        self._replaced: list[tuple[GridRow, GridRow]] = []
         #: how long changed cells are highlighted; 0 turns change marks off
         self.highlight_seconds = 3.0
 
@@ -329,8 +327,9 @@ class Grid(ScrollView, can_focus=True):
         old_cursor = self._cursor
         new_rows = list(rows)
         changed: list[GridRow] | None = None
+        replaced: list[tuple[GridRow, GridRow]] = []
         if self._loaded and self._rows:
-            changed = self._record_changes(new_rows)
+            changed, replaced = self._record_changes(new_rows)
             natural = self._widen(changed)
         else:
             natural = self._measure(new_rows)
@@ -345,22 +344,18 @@ class Grid(ScrollView, can_focus=True):
             changed = None
         self._loaded = True
         keys = {row.key for row in changed} if changed is not None else None
-        self._rebuild(keep, old_cursor, keys, same_view=keys is not None and self._view_holds())
+        same_view = keys is not None and self._view_holds(replaced)
+        self._rebuild(keep, old_cursor, keys, same_view=same_view)
 
-    def _view_holds(self) -> bool:
-        """Whether the rows replaced by the last set_rows (same keys, same places) keep
-        their place in the view: each passes the filter and the predicate as before and
-        sorts by an equal value. Then the filtered, sorted view is the one before, and
-        a live change to one issue of a 4,565-row queue skips filtering and sorting."""
+    def _view_holds(self, replaced: list[tuple[GridRow, GridRow]]) -> bool:
+        """Whether rows replaced by other objects (same keys, same places) keep their
+        place in the view: each is shown or hidden as before and sorts by an equal
+        value. Then the filtered, sorted view is the one before, and a live change to
+        one issue of a 4,565-row queue skips filtering and sorting."""
         terms = self._filter.casefold().split()
-        predicate = self._predicate
         column = self.column_index(self._sort_key) if self._sort_key is not None else None
-        for old, new in self._replaced:
-            if terms and all(t in old.search_text() for t in terms) != all(
-                t in new.search_text() for t in terms
-            ):
-                return False
-            if predicate is not None and predicate(old) != predicate(new):
+        for old, new in replaced:
+            if self._shown(old, terms) != self._shown(new, terms):
                 return False
             if column is not None:
                 before, after = _sort_value(old, column), _sort_value(new, column)
@@ -404,9 +399,12 @@ class Grid(ScrollView, can_focus=True):
         self._move(position)
 
     # -- internals -----------------------------------------------------------------
-    def _record_changes(self, new_rows: list[GridRow]) -> list[GridRow]:
-        """The rows that are new or changed; marks their cells (when marks are on) and
-        hands the search text of unchanged rows on to their new objects."""
+    def _record_changes(
+        self, new_rows: list[GridRow]
+    ) -> tuple[list[GridRow], list[tuple[GridRow, GridRow]]]:
+        """The rows that are new or changed, and every (old, new) pair of a row replaced
+        by another object; marks changed cells (when marks are on) and hands the search
+        text of unchanged rows on to their new objects."""
         now = time.monotonic()
         mark = self.highlight_seconds > 0
         keys = [c.key for c in self._columns]
@@ -414,7 +412,6 @@ class Grid(ScrollView, can_focus=True):
         changed: list[GridRow] = []
         marked = False
         replaced: list[tuple[GridRow, GridRow]] = []
-        self._replaced = replaced
         for row in new_rows:
             index = by_key.get(row.key)
             if index is None:
@@ -442,7 +439,7 @@ class Grid(ScrollView, can_focus=True):
                     marked = True
         if marked and self.is_mounted:
             HighlightClock.of(self.app).watch(self, now + self.highlight_seconds * FRESH_SHARE)
-        return changed
+        return changed, replaced
 
     def change_phase(self, key: str, column: str | None = None, now: float | None = None) -> str:
         """``"fresh"``, ``"fading"`` or ``""``: how a cell (or, without ``column``, the
@@ -541,14 +538,11 @@ class Grid(ScrollView, can_focus=True):
     def _filtered_sorted(self) -> list[int]:
         """The indices of the rows that pass the filter and the predicate, sorted."""
         rows = self._rows
-        indices: Iterable[int] = range(len(rows))
         terms = self._filter.casefold().split()
-        if terms:
-            indices = [i for i in indices if all(t in rows[i].search_text() for t in terms)]
-        if self._predicate is not None:
-            predicate = self._predicate
-            indices = [i for i in indices if predicate(rows[i])]
-        view = list(indices)
+        if terms or self._predicate is not None:
+            view = [i for i, row in enumerate(rows) if self._shown(row, terms)]
+        else:
+            view = list(range(len(rows)))
         if self._sort_key is not None:
             column = self.column_index(self._sort_key)
 
@@ -563,6 +557,12 @@ class Grid(ScrollView, can_focus=True):
                 present.sort(key=lambda i: str(value(i)), reverse=self._sort_reverse)
             view = present + absent
         return view
+
+    def _shown(self, row: GridRow, terms: list[str]) -> bool:
+        """Whether ``row`` passes the live filter (``terms``) and the predicate."""
+        if terms and not all(t in row.search_text() for t in terms):
+            return False
+        return self._predicate is None or bool(self._predicate(row))
 
     def _width(self) -> int:
         return max(1, self.scrollable_content_region.width if self.is_mounted else 80)
