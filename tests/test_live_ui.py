@@ -13,6 +13,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from pmo_tui.screens.triage import TriageScreen
 from pmo_tui.screens.triage_state import OFF, OPEN, OPENING
 from pmo_tui.sources.base import Change, Health, Provisional, WatchState
 from pmo_tui.sources.folder import FolderSource
+from pmo_tui.sources.watch import DEFAULT_SETTINGS
 from pmo_tui.widgets.grid import Grid
 from pmo_tui.widgets.highlight import HighlightClock
 
@@ -607,7 +609,13 @@ async def test_polling_chosen_by_the_officer_shows_and_delivers(folder: Path) ->
 
 
 class Overtaken(WatchedFolder):
-    """A writer that goes on right after the watcher handed its file over early."""
+    """A writer that goes on right after the watcher handed its file over early.
+
+    The file is handed over early only when its writer's close is not known (a
+    close releases it settled), so the watcher here does without closes.
+    """
+
+    watch_settings = replace(DEFAULT_SETTINGS, trust_closes=False)
 
     def __init__(self, folder: Path) -> None:
         super().__init__(folder)

@@ -23,7 +23,7 @@ import pytest
 
 from pmo_tui.model import TABLES
 from pmo_tui.sources.base import Change, Health, WatchState
-from pmo_tui.sources.stability import Stat
+from pmo_tui.sources.stability import Hold, Stat
 from pmo_tui.sources.watch import WatchSettings, watch_folder
 
 FAST = WatchSettings(backoff_initial=0.1, backoff_cap=0.5)
@@ -167,16 +167,58 @@ def test_atomic_replace_names_the_table_and_the_file(watching: Running, folder: 
 
 
 def test_a_complete_save_is_handed_over_at_once_to_be_read_while_it_settles(
-    watching: Running, folder: Path
+    folder: Path,
 ) -> None:
-    written = time.monotonic()
-    atomic_write(folder / "issues.csv", "issue_id,project_id,title\nI-1,P-1,Early\n")
+    """Without a writer's close to go by, a complete-looking save is read while it settles."""
+    running = Running(folder, settings=replace(FAST, trust_closes=False))
+    try:
+        assert running.next().item.health is Health.LIVE  # type: ignore[union-attr]
+        written = time.monotonic()
+        atomic_write(folder / "issues.csv", "issue_id,project_id,title\nI-1,P-1,Early\n")
+        seen, _ = running.wait_for(is_change, timeout=1.0)
+        assert isinstance(seen.item, Change)
+        (hold,) = seen.item.holds
+        assert hold.name == "issues.csv" and hold.stat == Stat.of(folder / "issues.csv")
+        assert hold.until is not None and seen.at < hold.until, "released before its quiet time"
+        assert hold.until - written >= FAST.settle, "the quiet time still counts from the save"
+    finally:
+        running.close()
+
+
+@pytest.mark.parametrize("save", ["rename", "in place"])
+def test_a_file_its_writer_closed_is_handed_over_settled(
+    watching: Running, folder: Path, save: str
+) -> None:
+    """The writer's close says the file is done: no quiet time to wait for, nothing held."""
+    new = "issue_id,project_id,title\nI-1,P-1,Closed\n"
+    if save == "rename":
+        atomic_write(folder / "issues.csv", new)
+    else:
+        (folder / "issues.csv").write_text(new)
     seen, _ = watching.wait_for(is_change, timeout=1.0)
     assert isinstance(seen.item, Change)
     (hold,) = seen.item.holds
-    assert hold.name == "issues.csv" and hold.stat == Stat.of(folder / "issues.csv")
-    assert hold.until is not None and seen.at < hold.until, "released before its quiet time"
-    assert hold.until - written >= FAST.settle, "the quiet time still counts from the save"
+    assert hold == Hold("issues.csv", Stat.of(folder / "issues.csv")), "released settled"
+    assert seen.contents["issues.csv"] == new.encode()
+    assert watching.changes(0.3) == [], "one save must give one change"
+
+
+def test_a_writer_pausing_at_line_breaks_is_not_read_half_written(
+    watching: Running, folder: Path
+) -> None:
+    """Chunks that end on a line break look complete; the open file says they are not."""
+    rows = [f"I-{i},P-1,Issue {i}\n" for i in range(3000)]
+    full = ("issue_id,project_id,title\n" + "".join(rows)).encode()
+    cuts = [0, *(full.index(b"\n", at) + 1 for at in (5_000, 20_000, 40_000)), len(full)]
+    with (folder / "issues.csv").open("wb") as handle:
+        for start, end in itertools.pairwise(cuts):
+            handle.write(full[start:end])
+            handle.flush()
+            time.sleep(0.15)  # three times the quiet time, the file still open
+    changes = watching.changes(1.5)
+    assert changes, "the finished file was never reported"
+    for seen in changes:
+        assert seen.contents["issues.csv"] == full, "a Change was yielded for a half-written file"
 
 
 def test_in_place_write_is_seen(watching: Running, folder: Path) -> None:

@@ -31,6 +31,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pmo_tui.config import CONFIG_NAME, SourceOptions, find_config, load_config
 from pmo_tui.model import TABLES, Portfolio, TableState, assemble
@@ -55,6 +56,9 @@ from pmo_tui.sources.reading import (
 from pmo_tui.sources.sniff import kind_of
 from pmo_tui.sources.stability import Hold, unsettled, wait_for_holds
 from pmo_tui.sources.validate import Converted
+
+if TYPE_CHECKING:  # the watcher (and watchfiles) is imported when watching starts
+    from pmo_tui.sources.watch import WatchSettings
 
 log = logging.getLogger(__name__)
 
@@ -234,10 +238,16 @@ class FolderSource:
                 out.add("issues")  # perhaps a Jira export
         return frozenset(out)
 
-    def watch(self, stop: threading.Event) -> Iterator[Change | WatchState]:
-        from pmo_tui.sources.watch import watch_folder
+    #: the watcher's tuning (None: its defaults, the ones docs/live.md measures)
+    watch_settings: WatchSettings | None = None
 
-        yield from watch_folder(self, stop, poll=self.poll, since=self._load_started)
+    def watch(self, stop: threading.Event) -> Iterator[Change | WatchState]:
+        from pmo_tui.sources.watch import DEFAULT_SETTINGS, watch_folder
+
+        settings = self.watch_settings or DEFAULT_SETTINGS
+        yield from watch_folder(
+            self, stop, poll=self.poll, since=self._load_started, settings=settings
+        )
 
     def close(self) -> None:
         self._workbook_sheets.clear()

@@ -26,6 +26,19 @@ reports it once more. The guarantee is the one above (the same stat at both ends
 of the quiet time, read in between), and the wait for it overlaps the read: the
 screen gets a changed file sooner by the time it takes to read it.
 
+**A writer that closed the file** (``writers``, Linux inotify: :mod:`.writers`).
+The quiet time guesses that a writer is done; a local writer says so by closing
+the file. A file whose last writer event is a close after writing (or a rename
+into the folder) is released at once, settled, without a quiet time: it is
+stat'ed, and released with that stat only if no writer event arrived between
+the close and the stat. A file a writer still has open after writing to it is
+not read early and must be quiet for ``incomplete_quiet``, as a file cut
+mid-row must: a writer pausing at a line break is then not read half-written.
+Only writer events newer than the file's last release count, so a file that
+changes without any (a rescan, a write through another path) falls back to the
+rules above, as it does where there is no ``writers`` (a polled share, another
+OS).
+
 The clock is a parameter, so the rules are tested without sleeping.
 """
 
@@ -36,6 +49,8 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+
+from pmo_tui.sources.writers import Writers, Written
 
 #: how far from the end a zip's end-of-central-directory record can be (22 + max comment)
 _EOCD_WINDOW = 22 + 65535
@@ -107,6 +122,7 @@ class Hold:
 
 @dataclass(slots=True)
 class _Pending:
+    name: str
     path: Path
     stat: Stat | None
     first: float  # when it was first reported
@@ -129,6 +145,7 @@ class Settler:
         max_wait: float = 10.0,
         early: bool = False,
         mtime_quiet: float | None = None,
+        writers: Writers | None = None,
         stat: Callable[[Path], Stat | None] = Stat.of,
         complete: Callable[[Path, int], bool] = looks_complete,
         wall: Callable[[], float] = time.time,
@@ -142,12 +159,17 @@ class Settler:
         #: a file released early whose own mtime is this much older than now has been
         #: quiet that long already (local filesystems only: see :meth:`_quiet_until`)
         self.mtime_quiet = mtime_quiet
+        #: the folder's writers, where inotify tells when a file is closed (see the module docs)
+        self.writers = writers
+        #: per file, the last writer event (its seq) that a release has acted on
+        self._consumed: dict[str, int] = {}
         self._stat = stat
         self._complete = complete
         self._wall = wall
         self._pending: dict[str, _Pending] = {}
-        #: files released early: changes seen, and the end of their quiet time. A file
-        #: that changes again before then was released too soon: it goes on counting.
+        #: files released before their quiet time was over (early, or on their writer's
+        #: close): changes seen, and the end of that quiet time. A file that changes
+        #: again before then was released too soon: it goes on counting.
         self._early: dict[str, tuple[int, float]] = {}
 
     def __len__(self) -> int:
@@ -161,7 +183,7 @@ class Settler:
         stat = self._stat(path)
         entry = self._pending.get(name)
         if entry is None:
-            entry = _Pending(path, stat, first=now, since=now, checked=now)
+            entry = _Pending(name, path, stat, first=now, since=now, checked=now)
             early = self._early.pop(name, None)
             if early is not None and now <= early[1]:
                 # released too soon: it goes on counting, and settles the usual way now
@@ -174,12 +196,63 @@ class Settler:
     def required_quiet(self, entry: _Pending) -> float:
         if entry.stat is None:
             return self.delete_grace
-        return min(self.max_quiet, self.settle * 2 ** min(entry.changes, 8))
+        quiet = min(self.max_quiet, self.settle * 2 ** min(entry.changes, 8))
+        if self._being_written(entry.name):
+            return max(quiet, self.incomplete_quiet)
+        return quiet
+
+    def _new_writer_event(self, name: str) -> Written | None:
+        """The file's last writer event, if no release has acted on it yet."""
+        if self.writers is None:
+            return None
+        last = self.writers.last(name)
+        if last is None or last.seq <= self._consumed.get(name, 0):
+            return None
+        return last
+
+    def _being_written(self, name: str) -> bool:
+        last = self._new_writer_event(name)
+        return last is not None and not last.closed
+
+    def _closed_by_writer(self, entry: _Pending) -> Hold | None:
+        """A settled release for a file whose writer closed it, or None."""
+        if self.writers is None or entry.stat is None or not entry.early:
+            # no writer events here; a vanished file waits for its grace; a file that
+            # changed again right after such a release is in a burst of saves: it
+            # settles the usual way, so the burst costs one or two reads
+            return None
+        last = self._new_writer_event(entry.name)
+        if last is None or not last.closed:
+            return None
+        stat = self._stat(entry.path)
+        if stat is None or stat.size == 0:
+            return None  # gone, or emptied to be written again: the usual rules
+        self.writers.drain()
+        if self.writers.last(entry.name) != last:
+            return None  # written again since the close: not done after all
+        entry.stat = stat
+        return Hold(entry.name, stat)
+
+    def _release(self, name: str) -> None:
+        """Forget ``name``'s pending entry; its writer events so far are acted on."""
+        del self._pending[name]
+        if self.writers is not None and (last := self.writers.last(name)) is not None:
+            self._consumed[name] = last.seq
+        else:
+            self._consumed.pop(name, None)
 
     def poll(self, now: float) -> list[Hold]:
         """Re-stat what is due; return the files that are ready (or may be read early)."""
         ready: list[Hold] = []
+        if self.writers is not None:
+            self.writers.drain()
         for name, entry in list(self._pending.items()):
+            closed = self._closed_by_writer(entry)
+            if closed is not None:
+                self._release(name)
+                self._early[name] = (entry.changes, now + self.required_quiet(entry))
+                ready.append(closed)
+                continue
             if now - entry.checked >= self.settle * 0.8:
                 stat = self._stat(entry.path)
                 entry.checked = now
@@ -187,10 +260,10 @@ class Settler:
                     entry.stat, entry.since = stat, now
                     entry.changes += 1
             if self._is_ready(entry, now):
-                del self._pending[name]
+                self._release(name)
                 ready.append(Hold(name, entry.stat))
             elif self._may_read_early(entry):
-                del self._pending[name]
+                self._release(name)
                 until = self._quiet_until(entry, now)
                 self._early[name] = (entry.changes, until)
                 ready.append(Hold(name, entry.stat, until))
@@ -221,6 +294,8 @@ class Settler:
     def _may_read_early(self, entry: _Pending) -> bool:
         """Complete-looking and not gone: it may be read while its quiet time runs."""
         if not (self.early and entry.early) or entry.stat is None or entry.stat.size == 0:
+            return False
+        if self._being_written(entry.name):
             return False
         return self._complete(entry.path, entry.stat.size)
 

@@ -42,6 +42,7 @@ from pmo_tui.sources.backoff import Backoff
 from pmo_tui.sources.base import Change, Health, WatchState
 from pmo_tui.sources.stability import Hold, Settler, Stat
 from pmo_tui.sources.tempfiles import is_ignored
+from pmo_tui.sources.writers import Writers, open_writers
 
 
 class WatchedFolder(Protocol):
@@ -75,6 +76,9 @@ class WatchSettings:
     #: release a complete-looking file at once and let the loader read it while its
     #: quiet time runs (the read is trusted only if the file held still; docs/live.md)
     read_while_settling: bool = True
+    #: with inotify, release a file as soon as its writer closed it, and make a file
+    #: a writer still has open wait ``incomplete_quiet`` (stability.py, writers.py)
+    trust_closes: bool = True
     #: full rescan by stat, even with inotify (safety net)
     rescan: float = 30.0
     #: polling interval when inotify cannot be used (limits, unsupported filesystem)
@@ -173,6 +177,8 @@ class _Session:
         self.poll = poll
         self.fallback: str | None = None
         self.notify: object | None = None
+        #: who closed which file (inotify), so a file its writer closed is read at once
+        self.writers: Writers | None = None
         try:
             self.ident = _identity(self.folder)
             if poll is None:
@@ -188,6 +194,8 @@ class _Session:
         try:
             self.notify = _open_notify(self.folder_str)
             self.fallback = None
+            if self.settings.trust_closes:  # None: the quiet time alone decides
+                self.writers = open_writers(self.folder_str)
         except (FileNotFoundError, PermissionError):
             raise
         except (OSError, RuntimeError) as exc:
@@ -221,6 +229,9 @@ class _Session:
         notify, self.notify = self.notify, None
         if notify is not None:
             notify.close()  # type: ignore[attr-defined]
+        writers, self.writers = self.writers, None
+        if writers is not None:
+            writers.close()
 
     # -- the loop --------------------------------------------------------------
     def run(self, since: float | None) -> Iterator[Change | WatchState]:
@@ -235,6 +246,7 @@ class _Session:
             # it (watchfiles' own quiet step included, so a file is still >= 50 ms quiet);
             # a share's mtime comes from another machine's clock
             mtime_quiet=s.settle + s.step_ms / 1000 if self.notify is not None else None,
+            writers=self.writers,
         )
         now = time.monotonic()
         if since is not None:  # files written between the caller's load and now
@@ -261,6 +273,7 @@ class _Session:
                     if self.poll is None and self.notify is None and now >= next_upgrade:
                         next_upgrade = now + s.upgrade_every
                         self._arm()
+                        settler.writers = self.writers
                         if self.notify is not None:
                             next_scan = now + self.interval
                             yield self.state()

@@ -1,0 +1,112 @@
+"""Whether the writer of a changed file has closed it (Linux inotify, ``IN_CLOSE_WRITE``).
+
+watchfiles says that a file was written, not that its writer is done: its
+backend receives inotify's close events and drops them. A close is the best
+evidence a local writer gives that a file is complete, better than any quiet
+time, so :class:`Writers` keeps a second, non-blocking inotify descriptor on the
+folder and remembers, per file name, the last thing a writer did to it:
+
+* wrote to it, created or truncated it (``IN_MODIFY``, ``IN_CREATE``): a writer
+  has it open, and what is on disk may be half of what is coming;
+* closed it after writing (``IN_CLOSE_WRITE``) or renamed it into the folder
+  (``IN_MOVED_TO``, the end of an atomic save): done.
+
+A name deleted or renamed away is forgotten, and so is everything when the
+kernel's queue overflowed (events were lost).
+
+Nothing blocks: the events queue in the kernel and are read (:meth:`Writers.drain`)
+when the watcher looks at its pending files. Each name's last event carries a
+sequence number, so the caller can tell an event it has already acted on from
+a new one. Where inotify is not available (another OS, the instance limit, a
+polled network share) there is no :class:`Writers` and the quiet time alone
+decides (:mod:`.stability`).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+_MODIFY = 0x002
+_CLOSE_WRITE = 0x008
+_MOVED_FROM = 0x040
+_MOVED_TO = 0x080
+_CREATE = 0x100
+_DELETE = 0x200
+_DELETE_SELF = 0x400
+_MOVE_SELF = 0x800
+_Q_OVERFLOW = 0x4000
+_IGNORED = 0x8000
+_ONLYDIR = 0x01000000
+_ISDIR = 0x40000000
+
+_WRITING = _MODIFY | _CREATE
+_DONE = _CLOSE_WRITE | _MOVED_TO
+_GONE = _DELETE | _MOVED_FROM
+_FOLDER_GONE = _DELETE_SELF | _MOVE_SELF | _IGNORED
+_MASK = _WRITING | _DONE | _GONE | _DELETE_SELF | _MOVE_SELF | _ONLYDIR
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    """The last thing a writer did to a file."""
+
+    seq: int  # increases with every event the descriptor reads
+    closed: bool  # True: closed after writing, or renamed in; False: being written
+
+
+class Writers:
+    """The writers' last event per file name in one folder (see the module docs)."""
+
+    def __init__(self, folder: Path | str) -> None:
+        from inotify_simple import INotify
+
+        self._notify = INotify(nonblocking=True)
+        try:
+            self._notify.add_watch(os.fspath(folder), _MASK)
+        except BaseException:
+            self._notify.close()
+            raise
+        self._seq = 0
+        self._last: dict[str, Written] = {}
+        #: the watch is gone (folder deleted or moved, queue overflowed): nothing is known
+        self.lost = False
+
+    def drain(self) -> None:
+        """Read the events queued since the last drain (never blocks)."""
+        if self.lost:
+            return
+        for event in self._notify.read(timeout=0):
+            mask = event.mask
+            if mask & _Q_OVERFLOW:
+                self._last.clear()  # events were dropped: what we knew may be wrong now
+                continue
+            if mask & _FOLDER_GONE:
+                self._last.clear()  # the folder went: the watcher is rebuilt
+                self.lost = True
+                return
+            if mask & _ISDIR or not event.name:
+                continue
+            self._seq += 1
+            if mask & _GONE:
+                self._last.pop(event.name, None)
+            elif mask & _DONE:
+                self._last[event.name] = Written(self._seq, closed=True)
+            elif mask & _WRITING:
+                self._last[event.name] = Written(self._seq, closed=False)
+
+    def last(self, name: str) -> Written | None:
+        """The last writer event for ``name`` read so far (None: none since the watch began)."""
+        return self._last.get(name)
+
+    def close(self) -> None:
+        self._notify.close()
+
+
+def open_writers(folder: Path | str) -> Writers | None:
+    """A :class:`Writers` for ``folder``, or None where inotify cannot give one."""
+    try:
+        return Writers(folder)
+    except (ImportError, OSError, AttributeError):
+        return None
