@@ -2,7 +2,7 @@
 
     python benchmarks/live.py [--repeat N] [--size 160x50] [--idle SECONDS]
                               [--sources folder,sqlite,postgres] [--pg URL]
-                              [--settle SECONDS] [--trace]
+                              [--settle SECONDS] [--without-closes] [--trace]
 
 ``pmo-tui`` runs on a pseudo-terminal (as in ``startup.py``) on a copy of the
 large demo. The script navigates to where the value shows, changes it on disk
@@ -31,7 +31,9 @@ changes; the process's user+system time / wall time, % of one core).
 
 ``--settle`` runs the folder part with another ``WatchSettings.settle`` (the
 stability wait before a changed file is read; default 0.04 s) to show the
-trade-off. ``--trace`` runs the app through ``trace_app.py`` and prints, per
+trade-off; ``--without-closes`` runs it with the watcher not going by a
+writer's close (``WatchSettings.trust_closes``), for an A/B in one run.
+``--trace`` runs the app through ``trace_app.py`` and prints, per
 table, when each stage of the refresh ended (median ms after the write): the
 watcher's notice, the read, the metrics, the screen's rows built in the worker,
 ``on_data_ready`` on the UI thread, the first write to the terminal after it.
@@ -547,14 +549,14 @@ def run_source(
     targets: Targets,
     args: argparse.Namespace,
     env: dict[str, str],
-    settle: float | None,
+    watch_env: dict[str, str] | None = None,
 ) -> Results:
     cols, rows = (int(v) for v in args.size.split("x"))
     source_args = [*writer.argv(), "--as-of", "2026-11-30"]  # the large demo's date
     argv = [PYTHON, "-m", "pmo_tui", *source_args]
     results = Results()
-    if settle is not None:
-        env = {**env, "PMO_BENCH_SETTLE": str(settle)}
+    if watch_env:
+        env = {**env, **watch_env}
         argv = [PYTHON, str(TRACE_APP), *source_args]
     if args.trace:
         results.trace = OUT / f"trace-{writer.label}.log"
@@ -774,6 +776,11 @@ def main() -> None:
         default=[],
         help="also run the folder with this settle time (repeatable)",
     )
+    parser.add_argument(
+        "--without-closes",
+        action="store_true",
+        help="also run the folder with the watcher not going by writers' closes",
+    )
     args = parser.parse_args()
     sources = [s.strip() for s in args.sources.split(",") if s.strip()]
     unknown = sorted(set(sources) - {"folder", "sqlite", "postgres"})
@@ -792,11 +799,16 @@ def main() -> None:
     if "folder" in sources:
         writer = FolderWriter(folder, targets)
         try:
-            print_results("folder", run_source(writer, targets, args, env, None), args.idle)
-            for settle in args.settle:
-                quick = argparse.Namespace(**{**vars(args), "idle": 0, "keys": 0})
-                label = f"folder settle={settle * 1e3:.0f}ms"
-                print_results(label, run_source(writer, targets, quick, env, settle), 0)
+            print_results("folder", run_source(writer, targets, args, env), args.idle)
+            variants = [
+                (f"folder settle={settle * 1e3:.0f}ms", {"PMO_BENCH_SETTLE": str(settle)})
+                for settle in args.settle
+            ]
+            if args.without_closes:
+                variants.append(("folder without closes", {"PMO_BENCH_CLOSES": "0"}))
+            quick = argparse.Namespace(**{**vars(args), "idle": 0, "keys": 0})
+            for label, watch_env in variants:
+                print_results(label, run_source(writer, targets, quick, env, watch_env), 0)
         finally:
             writer.close()
     if "sqlite" in sources:

@@ -1,6 +1,6 @@
 """Run ``pmo-tui`` as ``live.py`` measures it: traced (``--trace``), or settling otherwise.
 
-    [PMO_BENCH_TRACE=FILE] [PMO_BENCH_SETTLE=SECONDS] \
+    [PMO_BENCH_TRACE=FILE] [PMO_BENCH_SETTLE=SECONDS] [PMO_BENCH_CLOSES=0] \
         python benchmarks/trace_app.py SOURCE [pmo-tui options]
 
 With ``PMO_BENCH_TRACE``, a timestamp at every stage of a live refresh.
@@ -23,7 +23,9 @@ same file and the two line up. The events:
   ``PMO_BENCH_TRACE_TEXT=N``, its first N characters).
 
 With ``PMO_BENCH_SETTLE`` (``live.py --settle``), the folder watcher waits that long
-for a changed file to settle (benchmark only: the knob is not a CLI option).
+for a changed file to settle; with ``PMO_BENCH_CLOSES=0`` (``live.py
+--without-closes``) it does not go by the writer's close (benchmark only: the
+knobs are not CLI options).
 """
 
 from __future__ import annotations
@@ -81,10 +83,13 @@ def install() -> None:
     from pmo_tui.sources.base import Provisional
     from pmo_tui.sources.folder import FolderSource
 
+    tuned: dict[str, Any] = {}
     if "PMO_BENCH_SETTLE" in os.environ:
-        watch.watch_folder.__kwdefaults__["settings"] = dataclasses.replace(
-            watch.DEFAULT_SETTINGS, settle=float(os.environ["PMO_BENCH_SETTLE"])
-        )
+        tuned["settle"] = float(os.environ["PMO_BENCH_SETTLE"])
+    if os.environ.get("PMO_BENCH_CLOSES") == "0":
+        tuned["trust_closes"] = False
+    if tuned:
+        FolderSource.watch_settings = dataclasses.replace(watch.DEFAULT_SETTINGS, **tuned)
     if LOG is None:
         return
     watch_folder = watch.watch_folder
