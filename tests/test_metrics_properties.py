@@ -309,7 +309,8 @@ def _handbuilt_engine() -> tuple[Portfolio, MetricsEngine, Metrics]:
 def test_an_issue_edit_that_moves_no_count_keeps_the_project_table() -> None:
     """A reworded high issue changes no project's counts or RAG: the engine keeps
     the project table and roll-ups (they are what compute() gives); a reworded open
-    critical issue is named in its project's RAG reason, so that one is redone."""
+    critical issue is named in its project's RAG reason, so that table is redone,
+    but not the roll-ups, which read no reason; a closed critical issue redoes all."""
     before, engine, first = _handbuilt_engine()
 
     after = _edited(before, "issues", "I-3", "title", "Reworded high issue")
@@ -323,7 +324,14 @@ def test_an_issue_edit_that_moves_no_count_keeps_the_project_table() -> None:
     m = engine.update(critical, AS_OF)
     assert engine.recomputed == {"issues", "projects"}
     assert "Supplier went bankrupt" in m.project("P-A5")["rag_reason"]
+    assert m.programmes is first.programmes and m.portfolio is first.portfolio
     assert_same_figures(m, compute(critical, as_of=AS_OF, config=CONFIG))
+
+    closed = _edited(critical, "issues", "I-1", "status", "closed")
+    m = engine.update(closed, AS_OF)
+    assert engine.recomputed == {"issues", "projects"}
+    assert m.programmes is not first.programmes, "a count moved: the roll-ups are redone"
+    assert_same_figures(m, compute(closed, as_of=AS_OF, config=CONFIG))
 
 
 def test_a_milestone_edit_that_moves_no_project_figure_keeps_the_time_rag() -> None:
