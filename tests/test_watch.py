@@ -206,7 +206,8 @@ def test_a_file_its_writer_closed_is_handed_over_settled(
 def test_a_writer_pausing_at_line_breaks_is_not_read_half_written(
     watching: Running, folder: Path
 ) -> None:
-    """Chunks that end on a line break look complete; the open file says they are not."""
+    """Chunks that end on a line break look complete; the open file says they are not,
+    however long the writer pauses (longer here than any quiet time the watcher has)."""
     rows = [f"I-{i},P-1,Issue {i}\n" for i in range(3000)]
     full = ("issue_id,project_id,title\n" + "".join(rows)).encode()
     cuts = [0, *(full.index(b"\n", at) + 1 for at in (5_000, 20_000, 40_000)), len(full)]
@@ -214,7 +215,7 @@ def test_a_writer_pausing_at_line_breaks_is_not_read_half_written(
         for start, end in itertools.pairwise(cuts):
             handle.write(full[start:end])
             handle.flush()
-            time.sleep(0.15)  # three times the quiet time, the file still open
+            time.sleep(0.6)  # longer than the quiet time of a file cut mid-row, still open
     changes = watching.changes(1.5)
     assert changes, "the finished file was never reported"
     for seen in changes:

@@ -72,7 +72,7 @@ def test_an_overflowed_queue_forgets_every_close(tmp_path: Path, writers: Writer
     """Events were dropped: a close read before the overflow may be out of date."""
     (tmp_path / "issues.csv").write_text(ROWS)
     limit = int(Path("/proc/sys/fs/inotify/max_queued_events").read_text())
-    for i in range(limit // 2 + 10):  # each empty file: a create and a close
+    for i in range(limit + 10):  # each empty file: a close after writing
         (tmp_path / f"f{i}").touch()
     writers.drain()
     assert writers.last("issues.csv") is None
@@ -104,20 +104,32 @@ def test_a_file_still_open_is_neither_read_early_nor_after_the_quiet_time(
         s.touch("issues.csv", path, now=0.0)
         assert s.poll(0.0) == [], "not read early while a writer has it open"
         assert s.poll(0.1) == [], "nor after the usual quiet time"
-    assert s.poll(0.15) == [Hold("issues.csv", Stat.of(path))], "read once it is closed"
+        assert s.poll(0.6) == [], "nor after the quiet time of a file cut mid-row"
+    assert s.poll(0.65) == [Hold("issues.csv", Stat.of(path))], "read once it is closed"
 
 
-def test_a_file_left_open_is_read_after_the_incomplete_quiet(
-    tmp_path: Path, writers: Writers
-) -> None:
+def test_a_file_left_open_is_read_after_max_wait(tmp_path: Path, writers: Writers) -> None:
     path = tmp_path / "issues.csv"
     with path.open("w") as handle:
         handle.write(ROWS)
         handle.flush()
-        s = settler(writers)
+        s = Settler(settle=0.05, incomplete_quiet=0.5, max_wait=2.0, early=True, writers=writers)
         s.touch("issues.csv", path, now=0.0)
-        assert s.poll(0.45) == []
-        assert [h.name for h in s.poll(0.5)] == ["issues.csv"], "a writer that never closes"
+        assert s.poll(1.0) == [], "a pause of a second, still open: not read"
+        assert s.poll(1.95) == []
+        assert [h.name for h in s.poll(2.0)] == ["issues.csv"], "a writer that never closes"
+
+
+def test_a_file_only_created_or_linked_says_nothing(tmp_path: Path, writers: Writers) -> None:
+    """A symlink or hard link made in the folder has no writer to wait for."""
+    elsewhere = tmp_path / "exports"
+    elsewhere.mkdir()
+    (elsewhere / "issues.csv").write_text(ROWS)
+    writers.drain()
+    (tmp_path / "issues.csv").symlink_to(elsewhere / "issues.csv")
+    os.link(elsewhere / "issues.csv", tmp_path / "projects.csv")
+    writers.drain()
+    assert writers.last("issues.csv") is None and writers.last("projects.csv") is None
 
 
 def test_a_close_acted_on_does_not_release_the_file_again(tmp_path: Path, writers: Writers) -> None:

@@ -32,8 +32,8 @@ the file. A file whose last writer event is a close after writing (or a rename
 into the folder) is released at once, settled, without a quiet time: it is
 stat'ed, and released with that stat only if no writer event arrived between
 the close and the stat. A file a writer still has open after writing to it is
-not read early and must be quiet for ``incomplete_quiet``, as a file cut
-mid-row must: a writer pausing at a line break is then not read half-written.
+not read until it is closed, or at the latest after ``max_wait``: a writer
+pausing mid-file, at a line break or not, is then not read half-written.
 Only writer events newer than the file's last release count, so a file that
 changes without any (a rescan, a write through another path) falls back to the
 rules above, as it does where there is no ``writers`` (a polled share, another
@@ -196,10 +196,9 @@ class Settler:
     def required_quiet(self, entry: _Pending) -> float:
         if entry.stat is None:
             return self.delete_grace
-        quiet = min(self.max_quiet, self.settle * 2 ** min(entry.changes, 8))
         if self._being_written(entry.name):
-            return max(quiet, self.incomplete_quiet)
-        return quiet
+            return self.max_wait  # until its writer closes it (max_wait bounds it)
+        return min(self.max_quiet, self.settle * 2 ** min(entry.changes, 8))
 
     def _new_writer_event(self, name: str) -> Written | None:
         """The file's last writer event, if no release has acted on it yet."""

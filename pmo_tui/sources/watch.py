@@ -76,8 +76,8 @@ class WatchSettings:
     #: release a complete-looking file at once and let the loader read it while its
     #: quiet time runs (the read is trusted only if the file held still; docs/live.md)
     read_while_settling: bool = True
-    #: with inotify, release a file as soon as its writer closed it, and make a file
-    #: a writer still has open wait ``incomplete_quiet`` (stability.py, writers.py)
+    #: with inotify, release a file as soon as its writer closed it, and hold a file
+    #: a writer still has open until it is closed (stability.py, writers.py)
     trust_closes: bool = True
     #: full rescan by stat, even with inotify (safety net)
     rescan: float = 30.0

@@ -6,8 +6,9 @@ evidence a local writer gives that a file is complete, better than any quiet
 time, so :class:`Writers` keeps a second, non-blocking inotify descriptor on the
 folder and remembers, per file name, the last thing a writer did to it:
 
-* wrote to it, created or truncated it (``IN_MODIFY``, ``IN_CREATE``): a writer
-  has it open, and what is on disk may be half of what is coming;
+* wrote to it or truncated it (``IN_MODIFY``): a writer has it open, and what
+  is on disk may be half of what is coming (a file only created, a link or a
+  symlink made, says nothing yet);
 * closed it after writing (``IN_CLOSE_WRITE``) or renamed it into the folder
   (``IN_MOVED_TO``, the end of an atomic save): done.
 
@@ -32,7 +33,6 @@ _MODIFY = 0x002
 _CLOSE_WRITE = 0x008
 _MOVED_FROM = 0x040
 _MOVED_TO = 0x080
-_CREATE = 0x100
 _DELETE = 0x200
 _DELETE_SELF = 0x400
 _MOVE_SELF = 0x800
@@ -41,7 +41,7 @@ _IGNORED = 0x8000
 _ONLYDIR = 0x01000000
 _ISDIR = 0x40000000
 
-_WRITING = _MODIFY | _CREATE
+_WRITING = _MODIFY
 _DONE = _CLOSE_WRITE | _MOVED_TO
 _GONE = _DELETE | _MOVED_FROM
 _FOLDER_GONE = _DELETE_SELF | _MOVE_SELF | _IGNORED
