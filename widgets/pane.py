@@ -17,6 +17,7 @@ from textual.widgets import Static
 from pmo_tui.text import one_line
 
 from .grid import Grid
+from .static import show_content
 
 
 class PaneTitle(Static):
@@ -74,8 +75,9 @@ class Pane(Vertical):
                 parts.append(Content(f"  sort: {name}{arrow}"))
         if self.hint:
             parts.append(Content.styled(f"  {self.hint}", "dim"))
+        heading = Content("").join(parts)
         for title in self.query(PaneTitle):
-            title.update(Content("").join(parts), layout=False)
+            show_content(title, heading, layout=False)  # one line: never a layout pass
 
 
 class Crumbs(Static):
@@ -93,4 +95,4 @@ class Crumbs(Static):
         content = Content.assemble(Content.styled(" pmo-tui ", "reverse"), " ", crumbs)
         if right is not None:
             content = Content.assemble(content, "   ", right)
-        self.update(content, layout=False)
+        show_content(self, content, layout=False)
