@@ -49,8 +49,10 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pmo_tui.sources.writers import Writers, Written
+if TYPE_CHECKING:  # imported with the watcher (watch.py), not at start-up
+    from pmo_tui.sources.writers import Writers, Written
 
 #: how far from the end a zip's end-of-central-directory record can be (22 + max comment)
 _EOCD_WINDOW = 22 + 65535
