@@ -28,24 +28,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-
-_MODIFY = 0x002
-_CLOSE_WRITE = 0x008
-_MOVED_FROM = 0x040
-_MOVED_TO = 0x080
-_DELETE = 0x200
-_DELETE_SELF = 0x400
-_MOVE_SELF = 0x800
-_Q_OVERFLOW = 0x4000
-_IGNORED = 0x8000
-_ONLYDIR = 0x01000000
-_ISDIR = 0x40000000
-
-_WRITING = _MODIFY
-_DONE = _CLOSE_WRITE | _MOVED_TO
-_GONE = _DELETE | _MOVED_FROM
-_FOLDER_GONE = _DELETE_SELF | _MOVE_SELF | _IGNORED
-_MASK = _WRITING | _DONE | _GONE | _DELETE_SELF | _MOVE_SELF | _ONLYDIR
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,11 +43,19 @@ class Writers:
     """The writers' last event per file name in one folder (see the module docs)."""
 
     def __init__(self, folder: Path | str) -> None:
-        from inotify_simple import INotify
+        # imported here: Linux only, and only once the watcher starts
+        from inotify_simple import INotify, flags
 
-        self._notify = INotify(nonblocking=True)
+        self._writing = flags.MODIFY
+        self._done = flags.CLOSE_WRITE | flags.MOVED_TO
+        self._gone = flags.DELETE | flags.MOVED_FROM
+        self._overflow = flags.Q_OVERFLOW
+        self._folder_gone = flags.DELETE_SELF | flags.MOVE_SELF | flags.IGNORED
+        self._isdir = flags.ISDIR
+        mask = self._writing | self._done | self._gone | flags.DELETE_SELF | flags.MOVE_SELF
+        self._notify: Any = INotify(nonblocking=True)
         try:
-            self._notify.add_watch(os.fspath(folder), _MASK)
+            self._notify.add_watch(os.fspath(folder), mask | flags.ONLYDIR)
         except BaseException:
             self._notify.close()
             raise
@@ -79,21 +70,21 @@ class Writers:
             return
         for event in self._notify.read(timeout=0):
             mask = event.mask
-            if mask & _Q_OVERFLOW:
+            if mask & self._overflow:
                 self._last.clear()  # events were dropped: what we knew may be wrong now
                 continue
-            if mask & _FOLDER_GONE:
+            if mask & self._folder_gone:
                 self._last.clear()  # the folder went: the watcher is rebuilt
                 self.lost = True
                 return
-            if mask & _ISDIR or not event.name:
+            if mask & self._isdir or not event.name:
                 continue
             self._seq += 1
-            if mask & _GONE:
+            if mask & self._gone:
                 self._last.pop(event.name, None)
-            elif mask & _DONE:
+            elif mask & self._done:
                 self._last[event.name] = Written(self._seq, closed=True)
-            elif mask & _WRITING:
+            elif mask & self._writing:
                 self._last[event.name] = Written(self._seq, closed=False)
 
     def last(self, name: str) -> Written | None:
