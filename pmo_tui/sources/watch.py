@@ -24,7 +24,9 @@ It uses watchfiles' documented Rust backend (``RustNotify``, the object
 ``watchfiles.watch()`` wraps) directly, because ``watch()`` fixes its timeout for
 the life of the generator: here the timeout is short (``settle``) only while a
 file is settling and long (the rescan interval) when idle, which keeps latency
-low and idle CPU near zero.
+low and idle CPU near zero. Next to it, a non-blocking inotify descriptor of our
+own (:mod:`.writers`) tells when a writer closed a file, which watchfiles does
+not report: such a file is read at once, and one still open waits for its close.
 """
 
 from __future__ import annotations
