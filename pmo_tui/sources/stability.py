@@ -231,7 +231,6 @@ class Settler:
         self.writers.drain()
         if self.writers.last(entry.name) != last:
             return None  # written again since the close: not done after all
-        entry.stat = stat
         return Hold(entry.name, stat)
 
     def _release(self, name: str) -> None:
