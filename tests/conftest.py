@@ -62,6 +62,15 @@ def pg_url() -> Iterator[str]:
 
 
 @pytest.fixture(autouse=True)
+def _own_table_cache(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each test gets its own table cache (``pmo_tui.sources.table_cache``), never the
+    user's, so that no test is served what another one stored."""
+    monkeypatch.setenv("PMO_TUI_CACHE_DIR", str(tmp_path_factory.mktemp("table-cache")))
+
+
+@pytest.fixture(autouse=True)
 def _environment_restored() -> Iterator[None]:
     """Put back any environment variable the code under test removed or changed.
 

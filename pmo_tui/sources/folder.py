@@ -55,6 +55,7 @@ from pmo_tui.sources.reading import (
 )
 from pmo_tui.sources.sniff import kind_of
 from pmo_tui.sources.stability import Hold, unsettled, wait_for_holds
+from pmo_tui.sources.table_cache import TableCache
 from pmo_tui.sources.validate import Converted
 
 if TYPE_CHECKING:  # the watcher (and watchfiles) is imported when watching starts
@@ -137,6 +138,8 @@ class FolderSource:
                     message="the config file given with --config does not exist; using defaults",
                 )
             ]
+        #: converted tables on disk, which a first load reads instead of unchanged files
+        self.cache = TableCache.open()
         self._layout = Layout()
         self._date_votes: dict[str, Counter[str]] = {}
         self._workbook_sheets: dict[Path, tuple[tuple[int, int] | None, list[str] | None]] = {}
@@ -526,7 +529,12 @@ class FolderSource:
         folder_real = Path(os.path.realpath(self.folder))
         # a refresh takes checksums of what it reads in full, so that the next change
         # re-reads only the changed lines; a first load does not (it stays lean)
-        reader = Reader(folder_real, self.options, fingerprints=previous is not None)
+        reader = Reader(
+            folder_real,
+            self.options,
+            fingerprints=previous is not None,
+            cache=self.cache if previous is None else None,
+        )
         states: dict[str, TableState] = {}
         try:
             if previous is not None:
@@ -544,6 +552,8 @@ class FolderSource:
                         results[table] = self._convert(table, layout, reader, hint)
         finally:
             reader.close()
+            if reader.cache is not None:
+                reader.cache.save_later()
         for table in tables:
             parts, failures = results.get(table, ([], []))
             old = previous.states[table] if previous is not None else None

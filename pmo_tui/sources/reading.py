@@ -31,6 +31,7 @@ from pmo_tui.sources.files import Refused, read_bytes
 from pmo_tui.sources.parse import DateOrder
 from pmo_tui.sources.sniff import kind_of
 from pmo_tui.sources.splice import Fingerprint, fingerprint, regular
+from pmo_tui.sources.table_cache import Stat, TableCache
 from pmo_tui.sources.tabular import RawTable, Workbook, read_csv
 from pmo_tui.sources.validate import Converted, Source, convert
 
@@ -97,10 +98,18 @@ class Reader:
     """
 
     def __init__(
-        self, folder_real: Path, options: SourceOptions, *, fingerprints: bool = False
+        self,
+        folder_real: Path,
+        options: SourceOptions,
+        *,
+        fingerprints: bool = False,
+        cache: TableCache | None = None,
     ) -> None:
         self.folder_real = folder_real
         self.options = options
+        #: converted tables on disk, for a first load (see table_cache)
+        self.cache = cache
+        self._stats: dict[Part, Stat | None] = {}
         #: take the checksums of regular CSV files, for re-reading their changed lines
         self.fingerprints = fingerprints
         self.prints: dict[Part, Fingerprint] = {}
@@ -283,6 +292,25 @@ class Reader:
 
     def convert(self, part: Part, date_hint: DateOrder | None = None) -> Converted:
         """Rows of one part, or :class:`UnreadableFile`."""
+        cache, lookup = self.cache, None
+        if cache is not None:
+            # taken before the first read: a second conversion (the folder's date
+            # order) is stored under the stat of the bytes it converts
+            if part not in self._stats:
+                self._stats[part] = cache.stat(self.folder_real, part.path, self.options)
+            found = self._stats[part]
+            if found is not None:
+                lookup = cache.lookup(
+                    found, table=part.table, name=part.label, hint=date_hint, options=self.options
+                )
+                if part not in self._loaded and (hit := cache.get(lookup)) is not None:
+                    return hit
+        result = self._convert(part, date_hint)
+        if cache is not None and lookup is not None:
+            cache.stage(lookup, result)
+        return result
+
+    def _convert(self, part: Part, date_hint: DateOrder | None) -> Converted:
         try:
             loaded = self._load(part)
         except Refused as exc:
