@@ -337,3 +337,14 @@ def test_without_a_home_folder_there_is_no_cache_and_the_folder_still_loads(
     portfolio = source.load()
     source.close()
     assert len(portfolio["projects"]) > 0
+
+
+def test_a_file_with_a_flood_of_problems_is_not_stored(tmp_path: Path) -> None:
+    folder = tmp_path / "data"
+    folder.mkdir()
+    lines = ["project_id,name,budget"] + [f"P-{i},Project {i},veel" for i in range(10_001)]
+    (folder / "projects.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    cache = TableCache.open(tmp_path / "cache", margin=0)
+    portfolio = load(folder, cache)
+    assert len([p for p in portfolio.problems if p.rule == "bad-number"]) == 10_001
+    assert cache is not None and cache.writes == 0

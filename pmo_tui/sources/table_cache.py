@@ -68,6 +68,9 @@ FORMAT = 1
 #: a file changed less than this many seconds before it was read is not stored
 MARGIN = 5.0
 KEEP_DAYS = 30
+#: a file with more problems than this is not stored: writing them all would hold
+#: the interpreter for seconds, and such a file is read again until it is fixed
+MAX_PROBLEMS = 10_000
 _META = b"pmo-tui"
 _ROWS = "__pmo_tui_row"
 _SUFFIX = ".arrow"
@@ -95,7 +98,8 @@ def code_key() -> str:
     """
     root = Path(__file__).resolve().parents[1]
     digest = hashlib.blake2b(digest_size=16)
-    digest.update(f"{FORMAT}|{sys.version}|{pd.__version__}|{pa.__version__}".encode())
+    versions = (FORMAT, sys.version, np.__version__, pd.__version__, pa.__version__)
+    digest.update("|".join(map(str, versions)).encode())
     for path in sorted([*root.glob("*.py"), *(root / "sources").rglob("*.py")]):
         info = path.stat()
         digest.update(f"|{path.name}:{info.st_size}:{info.st_mtime_ns}".encode())
@@ -220,7 +224,7 @@ class TableCache:
     # -- store ------------------------------------------------------------------------
     def stage(self, lookup: Lookup, result: Converted) -> None:
         """Remember a fresh conversion; :meth:`save_later` writes it."""
-        if lookup.storable:
+        if lookup.storable and len(result.problems) <= MAX_PROBLEMS:
             with self._lock:
                 self._staged.append(_Staged(lookup, result))
 
