@@ -348,3 +348,33 @@ def test_a_file_with_a_flood_of_problems_is_not_stored(tmp_path: Path) -> None:
     portfolio = load(folder, cache)
     assert len([p for p in portfolio.problems if p.rule == "bad-number"]) == 10_001
     assert cache is not None and cache.writes == 0
+
+
+def test_entries_are_written_when_the_process_exits_right_after_its_load(tmp_path: Path) -> None:
+    """``check`` exits as soon as it has printed; the entries must still be written
+    (pyarrow's thread pool is shut down before the exit handlers run)."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    months = [f"{2000 + m // 12}-{1 + m % 12:02d}" for m in range(500)]
+    for table in ("costs", "plan"):
+        lines = (f"P-{i % 400},{months[i // 400]},{i}.5\n" for i in range(200_000))
+        (folder / f"{table}.csv").write_text(
+            "project_id,period,amount\n" + "".join(lines), encoding="utf-8"
+        )
+    where = tmp_path / "cache"
+    time.sleep(TableCache(where).margin + 0.2)  # ctime is "now": wait until it may be kept
+    script = (
+        "import sys; from pmo_tui.sources.folder import FolderSource as F; F(sys.argv[1]).load()"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(folder)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, ENV: str(where)},
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "could not write" not in done.stderr, done.stderr
+    cache = TableCache.open(where, margin=0)
+    load(folder, cache)
+    assert cache is not None and cache.hits == 2

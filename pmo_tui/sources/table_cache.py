@@ -295,7 +295,9 @@ class TableCache:
 
 def _to_arrow(result: Converted, key: dict[str, Any]) -> pa.Table:
     frame = result.frame
-    table = pa.Table.from_pandas(frame, preserve_index=False)
+    # one thread: pyarrow's pool would take cores from the UI starting up, and it is
+    # shut down before the exit handler that lets a command finish its entries
+    table = pa.Table.from_pandas(frame, preserve_index=False, nthreads=1)
     table = table.append_column(_ROWS, pa.array(np.asarray(result.rows, dtype=np.int64)))
     formats, decisions = result.formats, result.decisions
     meta = {
