@@ -271,6 +271,13 @@ def test_a_symlink_now_pointing_out_of_the_folder_is_refused_despite_its_entry(
     assert cache.hits == 0
 
 
+def test_entries_are_readable_by_their_owner_alone(tmp_path: Path) -> None:
+    twice(DEMO, tmp_path / "cache")
+    modes = {entry.stat().st_mode & 0o777 for entry in (tmp_path / "cache").iterdir()}
+    assert modes == {0o600}
+    assert (tmp_path / "cache").stat().st_mode & 0o777 == 0o700
+
+
 def test_the_cache_is_off_when_others_can_write_to_its_folder(tmp_path: Path) -> None:
     shared = tmp_path / "shared-cache"
     shared.mkdir(mode=0o777)

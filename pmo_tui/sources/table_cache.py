@@ -267,6 +267,7 @@ class TableCache:
         try:
             with pa.OSFile(str(temp), "wb") as sink, ipc.new_file(sink, table.schema) as writer:
                 writer.write_table(table)
+            temp.chmod(0o600)  # the rows of the officer's files: theirs alone, as the folder
             temp.replace(path)
         finally:
             if temp.exists():
