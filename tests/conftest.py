@@ -25,6 +25,21 @@ def realdata() -> Path:
     return REALDATA
 
 
+@pytest.fixture
+def messed_up_mapping(tmp_path: Path) -> Path:
+    """The shipped us-itdashboard mapping pointed at the messy twin of its export."""
+    from pmo_tui.data import mapping
+
+    config = tmp_path / "messy.toml"
+    config.write_text(
+        mapping("us-itdashboard")
+        .read_text(encoding="utf-8")
+        .replace("Projects_CW1_clean.csv", "Projects_CW1_MessedUp.csv"),
+        encoding="utf-8",
+    )
+    return config
+
+
 def _pg_admin_url() -> str:
     if not PG_URL:
         if IN_CI:

@@ -68,16 +68,9 @@ def test_us_it_dashboard(realdata: Path) -> None:
 
 
 def test_us_it_dashboard_messed_up_twin_through_the_same_mapping(
-    realdata: Path, tmp_path: Path
+    realdata: Path, messed_up_mapping: Path
 ) -> None:
-    config = tmp_path / "messy.toml"
-    config.write_text(
-        mapping("us-itdashboard")
-        .read_text(encoding="utf-8")
-        .replace("Projects_CW1_clean.csv", "Projects_CW1_MessedUp.csv"),
-        encoding="utf-8",
-    )
-    portfolio = load(realdata / "us-itdashboard", config)
+    portfolio = load(realdata / "us-itdashboard", messed_up_mapping)
     projects = portfolio["projects"]
     assert len(projects) == 2465  # of 2498 rows: the good ones load
     errors = Counter(p.rule for p in portfolio.errors)

@@ -273,4 +273,3 @@ def test_the_app_paints_at_its_own_frame_rate_unless_the_officer_set_one(
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert float(done.stdout.strip().splitlines()[-1]) == pytest.approx(1 / fps)
-

@@ -165,16 +165,9 @@ def test_real_exports_load_from_the_cache_as_from_their_files(
 
 @pytest.mark.realdata
 def test_the_messed_up_twin_keeps_all_its_problems_through_the_cache(
-    realdata: Path, tmp_path: Path
+    realdata: Path, tmp_path: Path, messed_up_mapping: Path
 ) -> None:
-    config = tmp_path / "messy.toml"
-    config.write_text(
-        mapping("us-itdashboard")
-        .read_text(encoding="utf-8")
-        .replace("Projects_CW1_clean.csv", "Projects_CW1_MessedUp.csv"),
-        encoding="utf-8",
-    )
-    first, second, _ = twice(realdata / "us-itdashboard", tmp_path / "cache", config)
+    first, second, _ = twice(realdata / "us-itdashboard", tmp_path / "cache", messed_up_mapping)
     assert_same(first, second)
     assert len(second["projects"]) == 2465
     assert len([p for p in second.errors if p.rule == "blank-value"]) == 52
