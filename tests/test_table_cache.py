@@ -378,3 +378,17 @@ def test_entries_are_written_when_the_process_exits_right_after_its_load(tmp_pat
     cache = TableCache.open(where, margin=0)
     load(folder, cache)
     assert cache is not None and cache.hits == 2
+
+
+def test_a_cache_folder_removed_while_running_is_made_again(tmp_path: Path) -> None:
+    """A wall display runs for weeks; a cleaner may remove its cache meanwhile."""
+    where = tmp_path / "cache"
+    cache = TableCache.open(where, margin=0)
+    assert cache is not None
+    shutil.rmtree(where)
+    load(DEMO, cache)
+    assert cache.writes == 6
+    assert where.stat().st_mode & 0o777 == 0o700
+    again = TableCache.open(where, margin=0)
+    load(DEMO, again)
+    assert again is not None and again.hits == 6
