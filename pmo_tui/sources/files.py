@@ -69,12 +69,11 @@ def _mb(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MB"
 
 
-def read_bytes(folder_real: Path, path: Path, size_cap: int, *, peek: int | None = None) -> bytes:
-    """The content of a regular file inside the folder, or :class:`Refused`.
-
-    With ``peek``, only the first ``peek`` bytes (to sniff what a file is); the
-    size cap is not applied then.
-    """
+def regular_file(
+    folder_real: Path, path: Path, size_cap: int | None
+) -> tuple[Path, os.stat_result]:
+    """The real path and ``lstat`` of a regular file inside the folder and within
+    ``size_cap`` (None: any size), or :class:`Refused`. Nothing is opened."""
     real = inside(folder_real, path)
     try:
         info = os.lstat(real)
@@ -84,12 +83,22 @@ def read_bytes(folder_real: Path, path: Path, size_cap: int, *, peek: int | None
         raise Refused("unreadable-file", f"cannot look at the file: {exc.strerror}") from None
     if not stat.S_ISREG(info.st_mode):
         raise Refused("not-regular-file", f"is {_kind(info.st_mode)}, not a regular file; skipped")
-    if peek is None and info.st_size > size_cap:
+    if size_cap is not None and info.st_size > size_cap:
         raise Refused(
             "too-large",
             f"is {_mb(info.st_size)}, over the size cap of {_mb(size_cap)} "
             "(raise source.size_cap_mb in pmo-tui.toml to read it)",
         )
+    return real, info
+
+
+def read_bytes(folder_real: Path, path: Path, size_cap: int, *, peek: int | None = None) -> bytes:
+    """The content of a regular file inside the folder, or :class:`Refused`.
+
+    With ``peek``, only the first ``peek`` bytes (to sniff what a file is); the
+    size cap is not applied then.
+    """
+    real, _ = regular_file(folder_real, path, None if peek is not None else size_cap)
     flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
         fd = os.open(real, flags)

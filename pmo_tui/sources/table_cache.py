@@ -57,7 +57,7 @@ from pyarrow import ipc
 
 from pmo_tui.config import SourceOptions
 from pmo_tui.problems import Problem, Severity
-from pmo_tui.sources.files import Refused, inside
+from pmo_tui.sources.files import Refused, regular_file
 from pmo_tui.sources.validate import Converted, Decisions, Formats
 
 log = logging.getLogger(__name__)
@@ -174,13 +174,9 @@ class TableCache:
         cache (outside the folder, not a regular file, over the size cap: the read
         reports it)."""
         try:
-            real = inside(folder_real, path)
-            info = os.lstat(real)
-        except (Refused, OSError):
+            return Stat(*regular_file(folder_real, path, options.size_cap))
+        except Refused:
             return None
-        if not stat.S_ISREG(info.st_mode) or info.st_size > options.size_cap:
-            return None
-        return Stat(real, info)
 
     def lookup(
         self, found: Stat, *, table: str, name: str, hint: str | None, options: SourceOptions
