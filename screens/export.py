@@ -33,6 +33,7 @@ from textual.widgets.option_list import Option
 from pmo_tui.errors import describe
 from pmo_tui.screens.snapshot import Snapshot
 from pmo_tui.text import one_line
+from pmo_tui.widgets.plaintext import PlainInput
 
 if TYPE_CHECKING:
     from pmo_tui.app import PmoApp
@@ -154,7 +155,7 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
             formats = OptionList(*options, id="export-formats")
             formats.highlighted = [f for f, _ in FORMATS].index(self.fmt)
             yield formats
-            yield Input(value=self._default, id="export-path", select_on_focus=False)
+            yield PlainInput(value=self._default, id="export-path", select_on_focus=False)
             yield Static(id="export-message")
             yield Static(
                 Content("↑↓ format · enter: next / export · escape: cancel"),

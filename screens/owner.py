@@ -12,6 +12,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from pmo_tui.widgets.plaintext import PlainInput
+
 EVERYONE = ""
 UNASSIGNED = "\x00unassigned"
 
@@ -33,7 +35,7 @@ class OwnerPicker(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="owner-box"):
             yield Static(Content("Owner (type to narrow; enter picks)"), classes="modal-title")
-            yield Input(placeholder="name…", id="owner-filter")
+            yield PlainInput(placeholder="name…", id="owner-filter")
             yield OptionList(id="owner-options")
 
     def on_mount(self) -> None:
