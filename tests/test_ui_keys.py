@@ -4,27 +4,24 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import pkgutil
 from pathlib import Path
 
 from textual.binding import Binding
 
+import pmo_tui.screens
+import pmo_tui.widgets
+
 ROOT = Path(__file__).resolve().parents[1]
+#: every module with bindings: the app, and all screens and widgets (found, not listed,
+#: so a new dialog's keys cannot slip past the docs check)
 MODULES = (
     "pmo_tui.app",
-    "pmo_tui.screens.base",
-    "pmo_tui.screens.scope",
-    "pmo_tui.screens.portfolio",
-    "pmo_tui.screens.programme",
-    "pmo_tui.screens.project",
-    "pmo_tui.screens.triage",
-    "pmo_tui.screens.problems",
-    "pmo_tui.screens.help",
-    "pmo_tui.screens.sort",
-    "pmo_tui.screens.owner",
-    "pmo_tui.screens.issue",
-    "pmo_tui.screens.chart",
-    "pmo_tui.widgets.grid",
-    "pmo_tui.widgets.filterbar",
+    *(
+        f"{package.__name__}.{info.name}"
+        for package in (pmo_tui.screens, pmo_tui.widgets)
+        for info in pkgutil.iter_modules(package.__path__)
+    ),
 )
 
 
