@@ -32,7 +32,10 @@ from textual.widget import Widget
 
 # A plain mixin at run time: Textual gathers DEFAULT_CSS and COMPONENT_CLASSES along
 # the first base of each class, which must stay the widget (Input, TextArea).
-_Base = Widget if TYPE_CHECKING else object
+if TYPE_CHECKING:
+    _Base = Widget
+else:
+    _Base = object
 
 
 class KeysInOrder(_Base):
