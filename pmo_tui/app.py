@@ -40,6 +40,7 @@ from pmo_tui.preload import start as start_preload
 from pmo_tui.problems import Severity
 from pmo_tui.screens import views
 from pmo_tui.screens.base import DataScreen, OpenItem
+from pmo_tui.screens.keyqueue import OneKeyAtATime
 from pmo_tui.screens.kiosk_app import (
     KioskApp,
     KioskRestarts,
@@ -104,8 +105,9 @@ class LoadFailed(Message):
         self.reason = reason
 
 
-class PmoApp(LiveMixin, TriageService, KioskApp):
-    """k9s for project portfolios (kiosk mode, errors and signals: ``KioskApp``)."""
+class PmoApp(LiveMixin, TriageService, OneKeyAtATime, KioskApp):
+    """k9s for project portfolios (kiosk mode, errors and signals: ``KioskApp``; keys of
+    a burst taken one at a time: ``OneKeyAtATime``)."""
 
     TITLE = "pmo-tui"
     CSS_PATH: ClassVar[list[str | PurePath]] = list(_css_paths())

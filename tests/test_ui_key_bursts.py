@@ -1,9 +1,13 @@
 """Keys that arrive in one burst (a paste of keystrokes over a slow SSH link) apply in
-the order they were typed: corrections inside a field, and keys after enter.
+the order they were typed: corrections inside a field, keys after enter, and keys
+right after one that opens a dialog or the filter line.
 
 Textual types a printable key in the field's own handler but sends a bound key
 (backspace, ctrl+u, the arrows, enter) up to the app first (Textual issue #6605),
-so without :mod:`pmo_tui.widgets.keyorder` ``Jna⌫⌫an`` was saved as ``Jna``. Each
+and it sends each key to the widget focused when the app reads it, before a key
+read earlier has opened the dialog it was meant for. Without
+:mod:`pmo_tui.widgets.keyorder` and :mod:`pmo_tui.screens.keyqueue`,
+``Jna⌫⌫an`` was saved as ``Jna`` and ``/risk`` refreshed, sorted and moved up. Each
 burst here is posted at once, as a terminal delivers it, and the test checks what the
 store saved or what the screen shows.
 """
@@ -99,3 +103,46 @@ async def test_filter_keeps_what_was_typed_before_enter_and_the_rest_moves_the_g
         assert grid.visible_keys() == first
         # the cursor stays on its row when the filter clears; the "k" moved it up one
         assert grid.cursor_key == first[first.index(risks[1]) - 1]
+
+
+async def test_a_burst_that_opens_the_filter_line_types_into_it(folder: Path) -> None:
+    """``/risk⏎j`` in one go: ``/`` opens the filter line before ``r`` is read (it would
+    refresh), ``s`` (sort) and ``k`` (up) are typed, and ``j`` moves down after enter."""
+    app = make_app(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_data(pilot, app)
+        await pilot.press("t")
+        await pilot.pause()
+        grid = app.screen.query_one(Grid)
+        burst(app, "slash", *"risk", "enter", "j")
+        await wait_until(pilot, lambda: grid.filter_text == "risk", what="filtered")
+        await wait_until(pilot, lambda: app.focused is grid, what="back in the grid")
+        await pilot.pause()
+        risks = grid.visible_keys()
+        assert len(risks) > 1 and grid.cursor_key == risks[1]
+        assert isinstance(app.screen, TriageScreen)  # no sort dialog, no other screen
+
+
+async def test_a_burst_that_opens_the_edit_dialog_fills_it(folder: Path) -> None:
+    """``e``, tab, owner, priority, ctrl+s in one go: every key after ``e`` goes to the
+    dialog, and the ``j`` typed while it saves does not reach the saved fields."""
+    app = make_app(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_data(pilot, app)
+        await wait_for_store(pilot, app)
+        await pilot.press("t")
+        await pilot.pause()
+        app.screen.query_one(MarkGrid).move_to_key("I-06")
+        burst(app, "e", "tab", "ctrl+u", *"Ann", "tab", *"low", "ctrl+s", "j")
+
+        def owner_shown() -> str | None:
+            if not isinstance(app.screen, TriageScreen):
+                return None
+            grid = app.screen.query_one(MarkGrid)
+            row = grid.row("I-06")
+            return None if row is None else row.cells[grid.column_index("owner")]
+
+        await wait_until(pilot, lambda: owner_shown() == "Ann", what="saved and shown")
+    with store_of(folder) as store:
+        triage = store.get("I-06")
+        assert (triage.owner, triage.priority) == ("Ann", 1)

@@ -1,0 +1,127 @@
+"""The app takes the keys of a burst one at a time: the next once the last is done.
+
+Textual sends each key to the widget that has the focus when the app reads the key.
+A key bound on a screen or the app (``/`` opens the filter line, ``e`` the edit
+dialog) runs its action only when it has bubbled back up to the app, and by then
+the app has already sent the rest of the burst to the old focus: ``/risk`` typed in
+one go over a slow SSH link refreshed (``r``), opened the sort dialog (``s``) and
+moved up (``k``) instead of filtering.
+
+:class:`OneKeyAtATime` holds the keys that arrive while one is still on its way and
+sends the next only when the last is done, and when what it started has settled:
+
+* **done**: the key was used where it was sent (typed into a field, or a binding of
+  that widget ran), which is known once that widget has handled it; or it bubbled
+  up and the app ran its binding (or found none);
+* **settled**: the current screen, a dialog the key opened included, has handled
+  what was already sent to it (its mounting and ``on_mount``, which focuses its
+  first field), and then the app has too (the focus that asks for). Only then is
+  the focus where the next key belongs.
+
+A key that is not done within :data:`KEY_TIMEOUT` (a widget that went away with it,
+a busy app) lets the next one through anyway: the app never stops reading keys. Keys
+that arrive one by one, as typed on a fast link, are sent at once, as before, and
+cost no timer: one is armed only while keys wait.
+
+Within a field, :mod:`pmo_tui.widgets.keyorder` keeps a field's own keys in order;
+this keeps the order between widgets and screens.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from functools import partial
+from typing import TYPE_CHECKING
+
+from textual import events
+from textual.app import App, ScreenStackError
+from textual.timer import Timer
+
+#: seconds a key may take before the next one is let through regardless
+KEY_TIMEOUT = 0.5
+
+if TYPE_CHECKING:
+    _Base = App[int]
+else:
+    _Base = object
+
+
+class OneKeyAtATime(_Base):
+    """App mixin: ``class PmoApp(..., OneKeyAtATime, App)``."""
+
+    _key_busy = False
+    #: the key on its way, its number and when it was sent: a late "done" or timeout
+    #: of an earlier key must not let a second one through
+    _key_current: events.Key | None = None
+    _key_number = 0
+    _key_sent_at = 0.0
+    #: armed only while keys wait: a key typed on its own costs no timer
+    _key_timer: Timer | None = None
+    _key_backlog: deque[events.Key] | None = None
+
+    async def on_event(self, event: events.Event) -> None:
+        if not isinstance(event, events.Key) or event.is_forwarded:
+            await super().on_event(event)  # a key bubbling back up arrives here too
+            return
+        if self._key_busy:
+            if self._key_backlog is None:
+                self._key_backlog = deque()
+            self._key_backlog.append(event)
+            self._arm_key_timer()
+            return
+        await self._send_key(event)
+
+    async def _send_key(self, event: events.Key) -> None:
+        self._key_busy = True
+        self._key_current = event
+        self._key_number += 1
+        self._key_sent_at = time.monotonic()
+        if self._key_backlog:
+            self._arm_key_timer()
+        target = self.focused or self.screen
+        await super().on_event(event)
+        if not event.is_forwarded:  # a priority binding took it
+            self._key_done(event)
+        else:  # once the target has handled it: used there, or bubbling up to _on_key
+            target.call_later(self._key_used, event)
+
+    def _arm_key_timer(self) -> None:
+        if self._key_timer is None:
+            left = self._key_sent_at + KEY_TIMEOUT - time.monotonic()
+            callback = partial(self._next_key, self._key_number)
+            self._key_timer = self.set_timer(max(0.0, left), callback, name="key timeout")
+
+    def _key_used(self, event: events.Key) -> None:
+        if event._stop_propagation:
+            self._key_done(event)
+
+    async def _on_key(self, event: events.Key) -> None:
+        await super()._on_key(event)  # App's: the bindings, then key_ methods
+        event.prevent_default()  # so the dispatcher does not run App's handler again
+        self._key_done(event)
+
+    def _key_done(self, event: events.Key) -> None:
+        if event is not self._key_current:
+            return  # an earlier key, already let through, or one a field passed on
+        self._key_current = None
+        # the screen first (a dialog the key opened mounts and asks for its focus),
+        # then the app (which sets that focus), then the next key
+        try:
+            screen = self.screen
+        except ScreenStackError:  # the app is closing
+            return
+        screen.call_later(self.call_later, self._next_key, self._key_number)
+
+    async def _next_key(self, number: int) -> None:
+        if number != self._key_number:
+            return  # the timeout of a key that was done, or the reverse
+        self._key_number += 1  # whichever of the two comes second finds nothing to do
+        if self._key_timer is not None:
+            self._key_timer.stop()
+            self._key_timer = None
+        self._key_current = None
+        if self._key_backlog:
+            await self._send_key(self._key_backlog.popleft())
+        else:
+            self._key_busy = False
