@@ -12,7 +12,13 @@ from pathlib import Path
 import pytest
 from test_ui_support import make_app, screen_text, wait_for_data
 from textual.widgets import Input
-from triage_ui_support import store_of, wait_for_store, wait_until, write_triage_fixture
+from triage_ui_support import (
+    open_queue,
+    store_of,
+    wait_for_store,
+    wait_until,
+    write_triage_fixture,
+)
 
 from pmo_tui.screens.edit import EditScreen
 from pmo_tui.screens.issue import IssueDetail
@@ -129,11 +135,7 @@ async def test_a_full_triage_round_keyboard_only(folder: Path) -> None:
 async def test_edit_validates_and_keeps_the_dialog_open(folder: Path) -> None:
     app = make_app(folder)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for_data(pilot, app)
-        await wait_for_store(pilot, app)
-        await pilot.press("t")
-        await pilot.pause()
-        queue(app).move_to_key("I-04")
+        await open_queue(pilot, app, at="I-04")
         await pilot.press("e")
         await wait_until(pilot, lambda: isinstance(app.screen, EditScreen))
         dialog = app.screen

@@ -8,7 +8,13 @@ import pytest
 from test_ui_support import make_app, screen_text, wait_for_data
 from textual import events
 from textual.widgets import Input
-from triage_ui_support import store_of, wait_for_store, wait_until, write_triage_fixture
+from triage_ui_support import (
+    open_queue,
+    store_of,
+    wait_for_store,
+    wait_until,
+    write_triage_fixture,
+)
 
 from pmo_tui.screens.edit import EditScreen
 from pmo_tui.screens.issue import IssueDetail
@@ -82,11 +88,7 @@ async def test_hostile_notes_and_titles_show_literally(folder: Path) -> None:
 async def test_typed_and_pasted_hostile_text_is_saved_as_plain_text(folder: Path) -> None:
     app = make_app(folder)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for_data(pilot, app)
-        await wait_for_store(pilot, app)
-        await pilot.press("t")
-        await pilot.pause()
-        app.screen.query_one(MarkGrid).move_to_key("I-06")
+        await open_queue(pilot, app, at="I-06")
         await pilot.press("a")
         await wait_until(pilot, lambda: isinstance(app.screen, NoteScreen))
         editor = app.screen.query_one(PlainTextArea)

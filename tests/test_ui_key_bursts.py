@@ -17,14 +17,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_ui_support import make_app, screen_text, wait_for_data
+from test_ui_support import make_app, screen_text
 from textual import events
-from triage_ui_support import store_of, wait_for_store, wait_until, write_triage_fixture
+from triage_ui_support import open_queue, store_of, wait_until, write_triage_fixture
 
 from pmo_tui.app import PmoApp
 from pmo_tui.screens.edit import EditScreen
 from pmo_tui.screens.triage import TriageScreen
-from pmo_tui.widgets.grid import Grid
 from pmo_tui.widgets.markgrid import MarkGrid
 
 
@@ -40,11 +39,7 @@ def burst(app: PmoApp, *keys: str) -> None:
 
 
 async def open_edit(pilot, app: PmoApp, issue_id: str) -> None:  # type: ignore[no-untyped-def]
-    await wait_for_data(pilot, app)
-    await wait_for_store(pilot, app)
-    await pilot.press("t")
-    await pilot.pause()
-    app.screen.query_one(MarkGrid).move_to_key(issue_id)
+    await open_queue(pilot, app, at=issue_id)
     await pilot.press("e")
     await wait_until(pilot, lambda: isinstance(app.screen, EditScreen), what="edit dialog")
     await wait_until(pilot, lambda: getattr(app.focused, "id", None) == "edit-status", what="focus")
@@ -81,10 +76,7 @@ async def test_filter_keeps_what_was_typed_before_enter_and_the_rest_moves_the_g
 ) -> None:
     app = make_app(folder)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for_data(pilot, app)
-        await pilot.press("t")
-        await pilot.pause()
-        grid = app.screen.query_one(Grid)
+        grid = await open_queue(pilot, app)
         first = grid.visible_keys()
         await pilot.press("slash")
         burst(app, *"rsk", "left", "left", "i", "backspace", "backspace", "r", "i")
@@ -110,10 +102,7 @@ async def test_a_burst_that_opens_the_filter_line_types_into_it(folder: Path) ->
     refresh), ``s`` (sort) and ``k`` (up) are typed, and ``j`` moves down after enter."""
     app = make_app(folder)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for_data(pilot, app)
-        await pilot.press("t")
-        await pilot.pause()
-        grid = app.screen.query_one(Grid)
+        grid = await open_queue(pilot, app)
         burst(app, "slash", *"risk", "enter", "j")
         await wait_until(pilot, lambda: grid.filter_text == "risk", what="filtered")
         await wait_until(pilot, lambda: app.focused is grid, what="back in the grid")
@@ -128,11 +117,7 @@ async def test_a_burst_that_opens_the_edit_dialog_fills_it(folder: Path) -> None
     dialog, and the ``j`` typed while it saves does not reach the saved fields."""
     app = make_app(folder)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for_data(pilot, app)
-        await wait_for_store(pilot, app)
-        await pilot.press("t")
-        await pilot.pause()
-        app.screen.query_one(MarkGrid).move_to_key("I-06")
+        await open_queue(pilot, app, at="I-06")
         burst(app, "e", "tab", "ctrl+u", *"Ann", "tab", *"low", "ctrl+s", "j")
 
         def owner_shown() -> str | None:

@@ -9,10 +9,11 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
-from test_ui_support import write_fixture
+from test_ui_support import wait_for_data, write_fixture
 
 from pmo_tui.app import PmoApp
 from pmo_tui.store import Store, open_store, schema
+from pmo_tui.widgets.markgrid import MarkGrid
 
 #: issues added to the UI fixture: more unassigned high-severity work, one hostile title
 EXTRA_ISSUES = """I-08,P-03,Budget cut,risk,high,open,,2026-06-01,2026-07-20,Finance may cut 10%.
@@ -68,6 +69,18 @@ async def wait_for_store(pilot: object, app: PmoApp) -> None:
             f"generation={shown.generation}"
         ) from None
     await pilot.pause(0.1)  # type: ignore[attr-defined]
+
+
+async def open_queue(pilot: object, app: PmoApp, at: str | None = None) -> MarkGrid:
+    """The triage queue on screen once data and store are in, its cursor on ``at``."""
+    await wait_for_data(pilot, app)
+    await wait_for_store(pilot, app)
+    await pilot.press("t")  # type: ignore[attr-defined]
+    await pilot.pause()  # type: ignore[attr-defined]
+    grid = app.screen.query_one(MarkGrid)
+    if at is not None:
+        grid.move_to_key(at)
+    return grid
 
 
 # -- a store with a fixed history (for deterministic screenshots) ---------------------
