@@ -13,10 +13,10 @@ sends the next only when the last is done, and when what it started has settled:
 * **done**: the key was used where it was sent (typed into a field, or a binding of
   that widget ran), which is known once that widget has handled it; or it bubbled
   up and the app ran its binding (or found none);
-* **settled**: the current screen, a dialog the key opened included, has handled
-  what was already sent to it (its mounting and ``on_mount``, which focuses its
-  first field), and then the app has too (the focus that asks for). Only then is
-  the focus where the next key belongs.
+* **settled**: the app, the current screen (a dialog or screen the key opened
+  included, once mounted), the focused widget and the widget the key went to have
+  no messages left that the key started (a drill-down hops grid → screen → app →
+  new screen → app). Only then is the focus where the next key belongs.
 
 A key that is not done within :data:`KEY_TIMEOUT` (a widget that went away with it,
 a busy app) lets the next one through anyway: the app never stops reading keys. Keys
@@ -36,10 +36,14 @@ from typing import TYPE_CHECKING
 
 from textual import events
 from textual.app import App, ScreenStackError
+from textual.message_pump import MessagePump
 from textual.timer import Timer
 
 #: seconds a key may take before the next one is let through regardless
 KEY_TIMEOUT = 0.5
+#: at most this many rounds of waiting for a key's work to settle (each takes well
+#: under a millisecond when nothing is busy)
+SETTLE_ROUNDS = 20
 
 if TYPE_CHECKING:
     _Base = App[int]
@@ -59,6 +63,8 @@ class OneKeyAtATime(_Base):
     #: armed only while keys wait: a key typed on its own costs no timer
     _key_timer: Timer | None = None
     _key_backlog: deque[events.Key] | None = None
+    #: where the key on its way was sent (its queue may still hold what the key started)
+    _key_target: MessagePump | None = None
 
     async def on_event(self, event: events.Event) -> None:
         if not isinstance(event, events.Key) or event.is_forwarded:
@@ -80,6 +86,7 @@ class OneKeyAtATime(_Base):
         if self._key_backlog:
             self._arm_key_timer()
         target = self.focused or self.screen
+        self._key_target = target
         await super().on_event(event)
         if not event.is_forwarded:  # a priority binding took it
             self._key_done(event)
@@ -105,13 +112,32 @@ class OneKeyAtATime(_Base):
         if event is not self._key_current:
             return  # an earlier key, already let through, or one a field passed on
         self._key_current = None
-        # the screen first (a dialog the key opened mounts and asks for its focus),
-        # then the app (which sets that focus), then the next key
+        self._settle(self._key_number, 0)
+
+    def _settle(self, number: int, rounds: int) -> None:
+        """Send the next key once what this one started has run its course.
+
+        A key's work can hop through several queues: enter on a grid posts
+        ``Selected`` (grid), the screen turns it into ``OpenItem`` (screen), the app
+        pushes the project screen, which mounts and asks for its focus (app). Each
+        round lets every queue run once more (a hop through the screen and the app
+        gives the loop a turn); it ends when the app, the screen (mounted), the
+        focused widget and the widget the key went to have nothing left to do.
+        """
+        if number != self._key_number:
+            return
         try:
             screen = self.screen
         except ScreenStackError:  # the app is closing
             return
-        screen.call_later(self.call_later, self._next_key, self._key_number)
+        pumps = (self, screen, self.focused, self._key_target)
+        busy = not screen.is_mounted or any(
+            pump is not None and pump.message_queue_size for pump in pumps
+        )
+        if busy and rounds < SETTLE_ROUNDS:
+            screen.call_later(self.call_later, self._settle, number, rounds + 1)
+        else:
+            self.call_later(self._next_key, number)
 
     async def _next_key(self, number: int) -> None:
         if number != self._key_number:

@@ -17,12 +17,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_ui_support import make_app, screen_text
+from test_ui_support import make_app, screen_text, wait_for_data
 from textual import events
+from textual.widgets import TabbedContent
 from triage_ui_support import open_queue, store_of, wait_until, write_triage_fixture
 
 from pmo_tui.app import PmoApp
 from pmo_tui.screens.edit import EditScreen
+from pmo_tui.screens.project import ProjectScreen
 from pmo_tui.screens.triage import TriageScreen
 from pmo_tui.widgets.markgrid import MarkGrid
 
@@ -131,3 +133,42 @@ async def test_a_burst_that_opens_the_edit_dialog_fills_it(folder: Path) -> None
     with store_of(folder) as store:
         triage = store.get("I-06")
         assert (triage.owner, triage.priority) == ("Ann", 1)
+
+
+async def _drill(folder: Path, *, at_once: bool) -> tuple[str, str, str]:
+    """Portfolio → first programme → its first project → issues tab → down one."""
+    keys = ("enter", "enter", "4", "j")
+    app = make_app(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_data(pilot, app)
+        if at_once:
+            burst(app, *keys)
+            await wait_until(
+                pilot,
+                lambda: (
+                    isinstance(app.screen, ProjectScreen)
+                    and app.screen.query_one(TabbedContent).active == "issues"
+                ),
+                what="the project's issues tab",
+            )
+            await pilot.pause(0.3)
+        else:
+            await pilot.press(*keys)
+            await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ProjectScreen)
+        focused = app.focused
+        return (
+            screen.project_id,
+            screen.query_one(TabbedContent).active,
+            f"{getattr(focused, 'id', None)}:{getattr(focused, 'cursor_key', None)}",
+        )
+
+
+async def test_a_drill_down_typed_in_one_burst_ends_where_typed_slowly(folder: Path) -> None:
+    """Enter on a grid opens the next screen through several hops (grid → screen →
+    app → new screen): the keys after it wait for that screen and its focus."""
+    slow = await _drill(folder, at_once=False)
+    fast = await _drill(folder, at_once=True)
+    assert slow == ("P-01", "issues", "issue-grid:I-02")
+    assert fast == slow
