@@ -147,6 +147,7 @@ class OneKeyAtATime(_Base):
             self._key_timer.stop()
             self._key_timer = None
         self._key_current = None
+        self._key_target = None  # do not keep a closed dialog's field alive
         if self._key_backlog:
             await self._send_key(self._key_backlog.popleft())
         else:
