@@ -397,10 +397,6 @@ class EditScreen(ModalScreen[EditDone | None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        # keys typed right after enter (one burst over SSH) reach the field before this
-        # message does: what is saved is what the field held when enter was pressed
-        if event.input.value != event.value:
-            event.input.value = event.value
         self.action_save()
 
     def _status(self, text: str, style: str = "") -> None:

@@ -23,14 +23,18 @@ a busy app) lets the next one through anyway: the app never stops reading keys. 
 that arrive one by one, as typed on a fast link, are sent at once, as before, and
 cost no timer: one is armed only while keys wait.
 
-Within a field, :mod:`pmo_tui.widgets.keyorder` keeps a field's own keys in order;
-this keeps the order between widgets and screens.
+The same holds inside a text field. Textual types a printable key in the field's own
+handler, but a bound key (backspace, delete, ctrl+u, the arrows, enter) goes up to
+the app first and only there runs on the field (Textual issue #6605, fix not
+released): ``Jna⌫⌫an`` became ``Jna``, and an owner or a note could be saved wrong.
+One key at a time, the field has handled each before it is sent the next.
 """
 
 from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Iterator
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -38,6 +42,7 @@ from textual import events
 from textual.app import App, ScreenStackError
 from textual.message_pump import MessagePump
 from textual.timer import Timer
+from textual.widget import Widget
 
 #: seconds a key may take before the next one is let through regardless
 KEY_TIMEOUT = 0.5
@@ -121,8 +126,9 @@ class OneKeyAtATime(_Base):
         ``Selected`` (grid), the screen turns it into ``OpenItem`` (screen), the app
         pushes the project screen, which mounts and asks for its focus (app). Each
         round lets every queue run once more (a hop through the screen and the app
-        gives the loop a turn); it ends when the app, the screen (mounted), the
-        focused widget and the widget the key went to have nothing left to do.
+        gives the loop a turn); it ends when the app, the screen (mounted), and the
+        focused widget and the widget the key went to, with their containers, have
+        nothing left to do.
         """
         if number != self._key_number:
             return
@@ -130,14 +136,22 @@ class OneKeyAtATime(_Base):
             screen = self.screen
         except ScreenStackError:  # the app is closing
             return
-        pumps = (self, screen, self.focused, self._key_target)
         busy = not screen.is_mounted or any(
-            pump is not None and pump.message_queue_size for pump in pumps
+            pump.message_queue_size for pump in self._key_pumps(screen)
         )
         if busy and rounds < SETTLE_ROUNDS:
             screen.call_later(self.call_later, self._settle, number, rounds + 1)
         else:
             self.call_later(self._next_key, number)
+
+    def _key_pumps(self, screen: MessagePump) -> Iterator[MessagePump]:
+        """The app, the screen, and the focused widget and the key's target with their
+        containers: a message the key started bubbles up through these."""
+        yield self
+        yield screen
+        for widget in (self.focused, self._key_target):
+            if isinstance(widget, Widget):
+                yield from widget.ancestors_with_self
 
     async def _next_key(self, number: int) -> None:
         if number != self._key_number:

@@ -6,10 +6,9 @@ Textual types a printable key in the field's own handler but sends a bound key
 (backspace, ctrl+u, the arrows, enter) up to the app first (Textual issue #6605),
 and it sends each key to the widget focused when the app reads it, before a key
 read earlier has opened the dialog it was meant for. Without
-:mod:`pmo_tui.widgets.keyorder` and :mod:`pmo_tui.screens.keyqueue`,
-``Jna⌫⌫an`` was saved as ``Jna`` and ``/risk`` refreshed, sorted and moved up. Each
-burst here is posted at once, as a terminal delivers it, and the test checks what the
-store saved or what the screen shows.
+:mod:`pmo_tui.screens.keyqueue`, ``Jna⌫⌫an`` was saved as ``Jna`` and ``/risk``
+refreshed, sorted and moved up. Each burst here is posted at once, as a terminal
+delivers it, and the test checks what the store saved or what the screen shows.
 """
 
 from __future__ import annotations

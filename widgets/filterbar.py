@@ -8,10 +8,9 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Input
 
 from .grid import Grid
-from .keyorder import KeysInOrder
 
 
-class FilterBar(KeysInOrder, Input):
+class FilterBar(Input):
     """An input bound to one grid; enter keeps the filter, escape clears it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -40,18 +39,15 @@ class FilterBar(KeysInOrder, Input):
     def close(self) -> None:
         self.remove_class("-open")
         if self.target is not None and self.target.is_attached:
-            # at once, not later as ``focus()`` does: keys typed after enter or escape
-            # in the same burst then follow the focus to the grid (see .keyorder)
-            self.screen.set_focus(self.target)
+            self.target.focus()
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
         if self.target is not None:
             self.target.set_filter(event.value)
 
-    async def action_submit(self) -> None:
-        # closed here, not when the Submitted message comes round: keys typed right
-        # after enter (one burst) then go to the grid instead of into the filter
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
         self.close()
 
     def action_cancel(self) -> None:

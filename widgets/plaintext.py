@@ -15,12 +15,9 @@ from textual.widgets import Input, TextArea
 
 from pmo_tui.text import clean, one_line
 
-from .keyorder import KeysInOrder
 
-
-class PlainTextArea(KeysInOrder, TextArea):
-    """``TextArea`` without escape sequences or control characters; tab moves focus;
-    a burst of keys applies in the order it was typed (:mod:`.keyorder`)."""
+class PlainTextArea(TextArea):
+    """``TextArea`` without escape sequences or control characters; tab moves focus."""
 
     DEFAULT_CSS = """
     PlainTextArea { height: 6; }
@@ -42,9 +39,8 @@ class PlainTextArea(KeysInOrder, TextArea):
         return super()._replace_via_keyboard(clean(insert, multiline=True), start, end)
 
 
-class PlainInput(KeysInOrder, Input):
-    """``Input`` whose pastes are cleaned to one plain line (no escape sequences), and
-    which applies a burst of keys in the order it was typed (:mod:`.keyorder`)."""
+class PlainInput(Input):
+    """``Input`` whose pastes are cleaned to one plain line (no escape sequences)."""
 
     def _on_paste(self, event: events.Paste) -> None:
         text = event.text.splitlines()[0] if event.text else ""
