@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from python_calamine import CalamineWorkbook
 from test_ui_support import make_app, screen_text, wait_for_data, write_fixture
+from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
@@ -186,3 +187,23 @@ async def test_hostile_names_in_the_dialog_and_a_safe_file_name(tmp_path: Path) 
         await pilot.press("escape")
         await pilot.pause(0.1)
         assert app.is_running
+
+
+async def test_a_pasted_file_name_is_written_as_plain_text(folder: Path) -> None:
+    """A file name pasted with escape sequences (copied from a coloured terminal)
+    names the file without them."""
+    app = make_app(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_data(pilot, app)
+        await pilot.press("x")
+        await wait_until(pilot, lambda: isinstance(app.screen, ExportDialog))
+        await pilot.press("enter")  # md; on to the file name
+        await pilot.pause(0.05)
+        field = app.screen.query_one(Input)
+        field.value = ""
+        app.post_message(events.Paste("\x1b[1;32mweekly\x1b[0m.md\x1b]0;title\x07"))
+        await pilot.pause()
+        assert field.value == "weekly.md"
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: (Path.cwd() / "weekly.md").exists())
+    assert "Highlight report" in (Path.cwd() / "weekly.md").read_text(encoding="utf-8")

@@ -19,6 +19,7 @@ from triage_ui_support import (
 from pmo_tui.screens.edit import EditScreen
 from pmo_tui.screens.issue import IssueDetail
 from pmo_tui.screens.note import NoteScreen
+from pmo_tui.screens.owner import OwnerPicker
 from pmo_tui.screens.triage import TriageScreen
 from pmo_tui.widgets.markgrid import MarkGrid
 from pmo_tui.widgets.plaintext import PlainTextArea
@@ -112,3 +113,15 @@ async def test_typed_and_pasted_hostile_text_is_saved_as_plain_text(folder: Path
         note = store.notes("issue", "I-06")[0].body
         assert note == f"{MARKUP} click me {SQL}"
         assert store.get("I-06").owner == f"[b]Boss[/b] {SQL}"
+
+
+async def test_a_pasted_escape_sequence_in_the_owner_picker_is_plain_text(folder: Path) -> None:
+    app = make_app(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_queue(pilot, app)
+        await pilot.press("o")
+        await wait_until(pilot, lambda: isinstance(app.screen, OwnerPicker))
+        app.post_message(events.Paste(f"\x1b[31mAnn{CLEAR_SCREEN}"))
+        await pilot.pause()
+        assert app.screen.query_one(Input).value == "Ann"
+        assert "Ann de Vries" in screen_text(app)  # the list narrowed on the plain text
