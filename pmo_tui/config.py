@@ -176,9 +176,7 @@ def _kiosk(kio: Mapping[str, Any], where: str) -> Kiosk:
     interval (seconds per view) and log_file. Only the shape is checked here; the
     view names and the shortest interval are checked when a kiosk starts (exit 2:
     a wall display that cannot show what was asked for does not start)."""
-    unknown = set(kio) - {"cycle", "interval", "log_file"}
-    if unknown:
-        raise _fail(where, f"[kiosk] has unknown keys {sorted(unknown)}")
+    _known(kio, KIOSK_KEYS, "[kiosk]", where)
     names = kio.get("cycle", list(KIOSK_VIEWS))
     if isinstance(names, str):
         names = names.split(",")
@@ -192,6 +190,52 @@ def _kiosk(kio: Mapping[str, Any], where: str) -> Kiosk:
         raise _fail(where, f"[kiosk] log_file must be a path, not {log_file!r}")
     cycle = tuple(n.strip().lower() for n in names if n.strip())
     return Kiosk(cycle=cycle, interval=float(interval), log_file=log_file)
+
+
+#: the keys each part of pmo-tui.toml may have: a misspelt one is refused by name,
+#: instead of being ignored while the setting it was meant to change stays default
+TOP_KEYS = frozenset(
+    {
+        "source",
+        "files",
+        "columns",
+        "values",
+        "constants",
+        "sheets",
+        "tolerances",
+        "display",
+        "kiosk",
+        "keymap",
+        "as_of",
+    }
+)
+SOURCE_KEYS = frozenset(
+    {
+        "date_order",
+        "date_format",
+        "decimal",
+        "encoding",
+        "delimiter",
+        "money_unit",
+        "currency",
+        "size_cap_mb",
+    }
+)
+DISPLAY_KEYS = frozenset(
+    {"currency", "theme", "stale_after", "upcoming_days", "thousands", "decimal"}
+)
+TOLERANCE_KEYS = frozenset({"cost", "time_days", "programme", "project"})
+KIOSK_KEYS = frozenset({"cycle", "interval", "log_file"})
+LEVEL_KEYS = frozenset({"cost", "time_days"})
+
+
+def _known(section: Mapping[str, Any], keys: frozenset[str], name: str, where: str) -> None:
+    unknown = sorted(set(section) - keys)
+    if unknown:
+        raise _fail(
+            where,
+            f"{name} has unknown keys {unknown}; the keys are {', '.join(sorted(keys))}",
+        )
 
 
 def _fail(where: str, message: str) -> ConfigError:
@@ -234,7 +278,9 @@ def _check_tolerance(entry: Mapping[str, Any], name: str, where: str) -> None:
 
 
 def parse_config(raw: Mapping[str, Any], where: str = CONFIG_NAME) -> Config:
+    _known(raw, TOP_KEYS, "pmo-tui.toml", where)
     src = raw.get("source", {})
+    _known(src, SOURCE_KEYS, "[source]", where)
     files = {_table(t, where): str(f) for t, f in raw.get("files", {}).items()}
     columns: dict[str, dict[str, tuple[str, ...]]] = {}
     for table, mapping in raw.get("columns", {}).items():
@@ -283,6 +329,7 @@ def parse_config(raw: Mapping[str, Any], where: str = CONFIG_NAME) -> Config:
     )
 
     tol = raw.get("tolerances", {})
+    _known(tol, TOLERANCE_KEYS, "[tolerances]", where)
     _check_tolerance(tol, "[tolerances]", where)
     for level in ("programme", "project"):
         for key, entry in tol.get(level, {}).items():
@@ -293,9 +340,7 @@ def parse_config(raw: Mapping[str, Any], where: str = CONFIG_NAME) -> Config:
     )
     for level in ("programme", "project"):
         for key, entry in tol.get(level, {}).items():
-            unknown = set(entry) - {"cost", "time_days"}
-            if unknown:
-                raise _fail(where, f"[tolerances.{level}.{key}] has unknown keys {sorted(unknown)}")
+            _known(entry, LEVEL_KEYS, f"[tolerances.{level}.{key}]", where)
     tolerances = Tolerances(
         portfolio=portfolio,
         programme={str(k): dict(v) for k, v in tol.get("programme", {}).items()},
@@ -303,6 +348,7 @@ def parse_config(raw: Mapping[str, Any], where: str = CONFIG_NAME) -> Config:
     )
 
     disp = raw.get("display", {})
+    _known(disp, DISPLAY_KEYS, "[display]", where)
     display = Display(
         currency=str(disp.get("currency", src.get("currency", Display.currency))),
         theme=str(disp.get("theme", Display.theme)),

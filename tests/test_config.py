@@ -103,3 +103,38 @@ def test_kiosk_cycle_as_a_list_or_one_comma_separated_string() -> None:
     assert (config.kiosk.cycle, config.kiosk.interval) == (("risks",), 45.0)
     # the default cycle is exactly the views the wall can show, in order
     assert parse_config({}).kiosk.cycle == KIOSK_VIEWS == tuple(VIEWS)
+
+
+@pytest.mark.parametrize(
+    ("raw", "where", "key"),
+    [
+        ({"display": {"cycle_seconds": 8}}, "[display]", "cycle_seconds"),
+        ({"display": {"stale_afer": "36h"}}, "[display]", "stale_afer"),  # typo
+        ({"source": {"delimitter": ";"}}, "[source]", "delimitter"),
+        ({"tolerances": {"cost_pct": 5}}, "[tolerances]", "cost_pct"),
+        ({"tolerances": {"project": {"P-1": {"days": 3}}}}, "[tolerances.project.P-1]", "days"),
+        ({"tolerance": {"cost": 0.1}}, "pmo-tui.toml", "tolerance"),  # the table misspelt
+    ],
+)
+def test_a_misspelt_setting_is_refused_by_name_with_the_keys_that_exist(
+    raw: dict, where: str, key: str
+) -> None:
+    """Ignoring it would leave the setting it was meant to change at its default,
+    silently: a wall whose stale alarm never comes."""
+    with pytest.raises(ConfigError) as caught:
+        parse_config(raw)
+    message = str(caught.value)
+    assert where in message and repr(key) in message and "the keys are" in message
+
+
+def test_every_shipped_and_documented_config_still_parses() -> None:
+    import re
+    import tomllib
+
+    root = Path(__file__).resolve().parents[1]
+    configs = [f.read_text(encoding="utf-8") for f in sorted((root / "data").rglob("*.toml"))]
+    for doc in sorted((root / "docs").glob("*.md")):
+        configs += re.findall(r"```toml\n(.*?)```", doc.read_text(encoding="utf-8"), re.S)
+    assert len(configs) > 5
+    for text in configs:
+        parse_config(tomllib.loads(text))
