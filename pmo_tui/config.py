@@ -18,7 +18,7 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 from pmo_tui.model import SCHEMAS, TABLES
-from pmo_tui.problems import Problem
+from pmo_tui.problems import Problem, Severity
 
 CONFIG_NAME = "pmo-tui.toml"
 DateOrder = Literal["auto", "iso", "dayfirst", "monthfirst"]
@@ -154,7 +154,7 @@ def load_config(path: Path | None) -> tuple[Config, list[Problem]]:
     name = str(path)
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-        return parse_config(raw, name), []
+        return parse_config(raw, name), unknown_keys(raw, name)
     except ConfigError as exc:
         return Config(path=name), [exc.problem]
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, ValueError, TypeError) as exc:
@@ -192,8 +192,9 @@ def _kiosk(kio: Mapping[str, Any], where: str) -> Kiosk:
     return Kiosk(cycle=cycle, interval=float(interval), log_file=log_file)
 
 
-#: the keys each part of pmo-tui.toml may have: a misspelt one is refused by name,
-#: instead of being ignored while the setting it was meant to change stays default
+#: the keys each part of pmo-tui.toml may have. A misspelt one is reported by name
+#: (:func:`unknown_keys`): ignored without a word, the setting it was meant to change
+#: would stay at its default
 TOP_KEYS = frozenset(
     {
         "source",
@@ -229,7 +230,31 @@ KIOSK_KEYS = frozenset({"cycle", "interval", "log_file"})
 LEVEL_KEYS = frozenset({"cost", "time_days"})
 
 
+def unknown_keys(raw: Mapping[str, Any], where: str = CONFIG_NAME) -> list[Problem]:
+    """Warnings for keys pmo-tui does not know at the top level and in ``[source]``,
+    ``[display]`` and ``[tolerances]``. They are ignored; everything else applies, so
+    a typo added to a working config does not put the wall back on the defaults."""
+    sections = (
+        (raw, TOP_KEYS, "pmo-tui.toml"),
+        (raw.get("source"), SOURCE_KEYS, "[source]"),
+        (raw.get("display"), DISPLAY_KEYS, "[display]"),
+        (raw.get("tolerances"), TOLERANCE_KEYS, "[tolerances]"),
+    )
+    return [
+        Problem(
+            file=where,
+            rule="config",
+            severity=Severity.WARNING,
+            message=f"{name} has unknown keys {unknown}, ignored; the keys are "
+            + ", ".join(sorted(keys)),
+        )
+        for section, keys, name in sections
+        if isinstance(section, Mapping) and (unknown := sorted(set(section) - keys))
+    ]
+
+
 def _known(section: Mapping[str, Any], keys: frozenset[str], name: str, where: str) -> None:
+    """``[kiosk]`` and a project's or programme's tolerances: an unknown key is an error."""
     unknown = sorted(set(section) - keys)
     if unknown:
         raise _fail(
@@ -278,9 +303,7 @@ def _check_tolerance(entry: Mapping[str, Any], name: str, where: str) -> None:
 
 
 def parse_config(raw: Mapping[str, Any], where: str = CONFIG_NAME) -> Config:
-    _known(raw, TOP_KEYS, "pmo-tui.toml", where)
     src = raw.get("source", {})
-    _known(src, SOURCE_KEYS, "[source]", where)
     files = {_table(t, where): str(f) for t, f in raw.get("files", {}).items()}
     columns: dict[str, dict[str, tuple[str, ...]]] = {}
     for table, mapping in raw.get("columns", {}).items():
@@ -329,7 +352,6 @@ def parse_config(raw: Mapping[str, Any], where: str = CONFIG_NAME) -> Config:
     )
 
     tol = raw.get("tolerances", {})
-    _known(tol, TOLERANCE_KEYS, "[tolerances]", where)
     _check_tolerance(tol, "[tolerances]", where)
     for level in ("programme", "project"):
         for key, entry in tol.get(level, {}).items():
@@ -348,7 +370,6 @@ def parse_config(raw: Mapping[str, Any], where: str = CONFIG_NAME) -> Config:
     )
 
     disp = raw.get("display", {})
-    _known(disp, DISPLAY_KEYS, "[display]", where)
     display = Display(
         currency=str(disp.get("currency", src.get("currency", Display.currency))),
         theme=str(disp.get("theme", Display.theme)),

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pmo_tui.config import ConfigError, load_config, parse_config, parse_duration
+from pmo_tui.config import ConfigError, load_config, parse_config, parse_duration, unknown_keys
+from pmo_tui.problems import Severity
 
 
 def test_nearest_tolerance_level_wins() -> None:
@@ -112,19 +113,31 @@ def test_kiosk_cycle_as_a_list_or_one_comma_separated_string() -> None:
         ({"display": {"stale_afer": "36h"}}, "[display]", "stale_afer"),  # typo
         ({"source": {"delimitter": ";"}}, "[source]", "delimitter"),
         ({"tolerances": {"cost_pct": 5}}, "[tolerances]", "cost_pct"),
-        ({"tolerances": {"project": {"P-1": {"days": 3}}}}, "[tolerances.project.P-1]", "days"),
         ({"tolerance": {"cost": 0.1}}, "pmo-tui.toml", "tolerance"),  # the table misspelt
     ],
 )
-def test_a_misspelt_setting_is_refused_by_name_with_the_keys_that_exist(
+def test_a_misspelt_setting_is_reported_by_name_with_the_keys_that_exist(
     raw: dict, where: str, key: str
 ) -> None:
-    """Ignoring it would leave the setting it was meant to change at its default,
-    silently: a wall whose stale alarm never comes."""
-    with pytest.raises(ConfigError) as caught:
-        parse_config(raw)
-    message = str(caught.value)
-    assert where in message and repr(key) in message and "the keys are" in message
+    """Ignored without a word, it would leave the setting it was meant to change at its
+    default: a wall whose stale alarm never comes."""
+    (warning,) = unknown_keys(raw)
+    assert warning.severity == Severity.WARNING and warning.rule == "config"
+    assert where in warning.message and repr(key) in warning.message
+    assert "the keys are" in warning.message
+    parse_config(raw)  # the rest of the config still applies
+
+
+def test_a_misspelt_key_added_to_a_working_config_changes_nothing_else(tmp_path: Path) -> None:
+    path = tmp_path / "pmo-tui.toml"
+    path.write_text(
+        '[tolerances]\ncost = 0.05\n\n[display]\ncurrency = "$"\nstale_afer = "36h"\n',
+        encoding="utf-8",
+    )
+    config, problems = load_config(path)
+    assert (config.tolerances.portfolio.cost, config.display.currency) == (0.05, "$")
+    assert [(p.severity, "stale_afer" in p.message) for p in problems] == [(Severity.WARNING, True)]
+    assert unknown_keys({"source": {"decimal": ","}, "display": {"stale_after": "1h"}}) == []
 
 
 def test_every_shipped_and_documented_config_still_parses() -> None:
