@@ -241,26 +241,26 @@ def unknown_keys(raw: Mapping[str, Any], where: str = CONFIG_NAME) -> list[Probl
         (raw.get("tolerances"), TOLERANCE_KEYS, "[tolerances]"),
     )
     return [
-        Problem(
-            file=where,
-            rule="config",
-            severity=Severity.WARNING,
-            message=f"{name} has unknown keys {unknown}, ignored; the keys are "
-            + ", ".join(sorted(keys)),
-        )
+        Problem(file=where, rule="config", severity=Severity.WARNING, message=message)
         for section, keys, name in sections
-        if isinstance(section, Mapping) and (unknown := sorted(set(section) - keys))
+        if isinstance(section, Mapping)
+        and (message := _unknown(section, keys, name, ", ignored; "))
     ]
 
 
 def _known(section: Mapping[str, Any], keys: frozenset[str], name: str, where: str) -> None:
     """``[kiosk]`` and a project's or programme's tolerances: an unknown key is an error."""
+    if message := _unknown(section, keys, name, "; "):
+        raise _fail(where, message)
+
+
+def _unknown(section: Mapping[str, Any], keys: frozenset[str], name: str, sep: str) -> str:
+    """What is wrong with ``section``'s keys ("" if nothing): which are unknown, and
+    the ones that exist."""
     unknown = sorted(set(section) - keys)
-    if unknown:
-        raise _fail(
-            where,
-            f"{name} has unknown keys {unknown}; the keys are {', '.join(sorted(keys))}",
-        )
+    if not unknown:
+        return ""
+    return f"{name} has unknown keys {unknown}{sep}the keys are {', '.join(sorted(keys))}"
 
 
 def _fail(where: str, message: str) -> ConfigError:

@@ -10,9 +10,9 @@ moved up (``k``) instead of filtering.
 :class:`OneKeyAtATime` holds the keys that arrive while one is still on its way and
 sends the next only when the last is done, and when what it started has settled:
 
-* **done**: the key was used where it was sent (typed into a field, or a binding of
-  that widget ran), which is known once that widget has handled it; or it bubbled
-  up and the app ran its binding (or found none);
+* **done**: the key was used where it was sent (typed into a field, or handled by
+  that widget itself), which is known once that widget has handled it; or it
+  bubbled up and the app ran its binding (or found none);
 * **settled**: the app, the current screen (a dialog or screen the key opened
   included, once mounted), the focused widget and the widget the key went to have
   no messages left that the key started (a drill-down hops grid → screen → app →
@@ -115,7 +115,7 @@ class OneKeyAtATime(_Base):
 
     def _key_done(self, event: events.Key) -> None:
         if event is not self._key_current:
-            return  # an earlier key, already let through, or one a field passed on
+            return  # an earlier key, already let through by the timeout
         self._key_current = None
         self._settle(self._key_number, 0)
 
